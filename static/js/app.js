@@ -1,0 +1,29 @@
+// Small enhancements on top of pages that work without JavaScript.
+(function () {
+  "use strict";
+
+  // htmx requests carry the CSRF token as a header, as forms carry it as a field.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+    }
+  });
+
+  // Selects marked data-autosubmit (the language switch) submit on change; their button is for no-JS use.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
+      target.form.submit();
+    }
+  });
+
+  document.documentElement.classList.add("js");
+
+  // One-time links are selected on focus, ready to copy.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "one-time-link") {
+      event.target.select();
+    }
+  });
+})();

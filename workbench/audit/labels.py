@@ -1,0 +1,18 @@
+"""How audit actions read in a person's history."""
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "user.created": _l("Account created"),
+    "user.roles_changed": _l("Roles changed"),
+    "user.deactivated": _l("Account deactivated"),
+    "user.reactivated": _l("Account reactivated"),
+    "user.password_reset_issued": _l("Password link issued"),
+    "user.password_changed": _l("Password changed"),
+    "user.language_changed": _l("Language changed"),
+    "user.mentor_assigned": _l("Mentor assigned"),
+}
+
+
+def audit_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

@@ -1,0 +1,83 @@
+"""People and their roles, and one-time password reset links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workbench.auth.roles import Role
+from workbench.extensions import db
+from workbench.timeutil import utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name, stored lower-case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Preferred interface language (it, en, fr, ar); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
+    #: Country of origin as an ISO 3166 code, for programme reporting.
+    country: Mapped[str | None] = mapped_column(String(2))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    #: Deactivated people cannot log in; their records stay.
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Bumped when the password changes or the account is deactivated, which ends every open session.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(g.role) for g in self.grants}
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: One of Role's values.
+    role: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class PasswordReset(db.Model):
+    """A one-time link a manager hands over; only a hash of its token is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

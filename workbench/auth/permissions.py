@@ -1,0 +1,23 @@
+"""Who may do what with accounts. Predicates, reused by views and templates."""
+
+from __future__ import annotations
+
+from workbench.auth.models import User
+from workbench.auth.roles import Role
+
+
+def is_manager(user: User) -> bool:
+    return user.is_authenticated and user.has_role(Role.MANAGER)
+
+
+def can_manage_people(user: User) -> bool:
+    return is_manager(user)
+
+
+def can_change_active(actor: User, person: User) -> bool:
+    """Managers (de)activate accounts, never their own: a programme must not lock itself out."""
+    return is_manager(actor) and actor.id != person.id
+
+
+def can_issue_reset(actor: User, person: User) -> bool:
+    return is_manager(actor) and person.active

@@ -1,0 +1,188 @@
+"""Accounts: creation, roles, deactivation, password resets and language. Every change is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workbench.audit.services import record
+from workbench.auth.models import PasswordReset, RoleGrant, User
+from workbench.auth.roles import Role
+from workbench.config import LANGUAGES
+from workbench.errors import DomainError
+from workbench.extensions import db
+from workbench.timeutil import as_utc, utcnow
+
+#: Checked when the e-mail is unknown, so a failed login takes as long whichever part was wrong.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise DomainError({field: _("Use at least %(n)d characters.", n=minimum)})
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    password: str | None,
+    roles: Iterable[Role | str],
+    actor: User | None,
+    locale: str | None = None,
+    country: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """Create an account. Without a password the account can only be entered through a reset link."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise DomainError({"email": _("Someone already uses this e-mail address.")})
+    if password is not None:
+        check_password_rules(password)
+    if locale is not None and locale not in LANGUAGES:
+        raise DomainError({"locale": _("Choose one of the offered languages.")})
+    role_set = sorted({Role(r) for r in roles})
+    if not role_set:
+        raise DomainError({"roles": _("Give the person at least one role.")})
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        # An unusable hash: nobody can log in with it until a password is set through a reset link.
+        password_hash=hash_password(password) if password else "!" + secrets.token_hex(16),
+        locale=locale,
+        country=(country or None) and country.upper(),
+        phone=phone or None,
+    )
+    user.grants = [RoleGrant(role=r.value) for r in role_set]
+    db.session.add(user)
+    record("user.created", user, actor, after=_user_snapshot(user))
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def set_roles(user: User, roles: Iterable[Role | str], actor: User) -> None:
+    wanted = {Role(r) for r in roles}
+    if not wanted:
+        raise DomainError({"roles": _("Give the person at least one role.")})
+    if user.id == actor.id and Role.MANAGER in user.roles and Role.MANAGER not in wanted:
+        raise DomainError({"roles": _("You cannot take the manager role away from yourself.")})
+    before = sorted(user.roles)
+    if set(before) == wanted:
+        return
+    user.grants = [g for g in user.grants if Role(g.role) in wanted]
+    user.grants.extend(RoleGrant(role=r.value) for r in sorted(wanted - set(before)))
+    record("user.roles_changed", user, actor, before={"roles": before}, after={"roles": sorted(wanted)})
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise DomainError({"": _("You cannot deactivate your own account.")})
+    if user.active == active:
+        return
+    user.active = active
+    user.session_version += 1
+    record(
+        "user.reactivated" if active else "user.deactivated",
+        user,
+        actor,
+        before={"active": not active},
+        after={"active": active},
+    )
+
+
+def issue_password_reset(user: User, actor: User | None) -> str:
+    """Create a one-time link token for `user`; returns the token, which is shown once and never stored."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    reset = PasswordReset(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+        expires_at=now + current_app.config["PASSWORD_RESET_VALID_FOR"],
+    )
+    db.session.add(reset)
+    record("user.password_reset_issued", user, actor, after={"expires_at": reset.expires_at.isoformat()})
+    return token
+
+
+def find_valid_reset(token: str) -> PasswordReset | None:
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token)))
+    if reset is None or reset.used_at is not None or as_utc(reset.expires_at) <= utcnow():
+        return None
+    if not reset.user.active:
+        return None
+    return reset
+
+
+def reset_password(token: str, new_password: str) -> User:
+    reset = find_valid_reset(token)
+    if reset is None:
+        raise DomainError({"": _("This link has expired or was already used. Ask your programme manager for a new one.")})
+    check_password_rules(new_password)
+    user = reset.user
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    reset.used_at = utcnow()
+    # A link handed over earlier and never used must not outlive the new password.
+    for other in db.session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        other.used_at = reset.used_at
+    record("user.password_changed", user, user)
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LANGUAGES:
+        raise DomainError({"locale": _("Choose one of the offered languages.")})
+    if user.locale == locale:
+        return
+    before = user.locale
+    user.locale = locale
+    record("user.language_changed", user, user, before={"locale": before}, after={"locale": locale})
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "roles": sorted(r.value for r in user.roles),
+        "locale": user.locale,
+        "country": user.country,
+    }
+
+

@@ -1,0 +1,59 @@
+"""Command-line tasks: `flask seed-demo`, `flask create-user`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from workbench.auth.models import User
+from workbench.auth.roles import Role
+from workbench.config import LANGUAGES
+from workbench.errors import DomainError
+from workbench.extensions import db
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no people yet (first run).")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo programme (idempotent)."""
+    from workbench.demo import DEMO_PASSWORD, seed_demo
+
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("Demo data not loaded: the database already has people.")
+        return
+    added = seed_demo()
+    db.session.commit()
+    click.echo("Demo data: " + ", ".join(f"{n} {kind} added" for kind, n in added.items()))
+    click.echo(f"Demo logins: manager@example.org, mentor1@example.org, officer1@example.org ... "
+               f"password {DEMO_PASSWORD}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
+    help="Role to grant; repeat for several.",
+)
+@click.option("--language", "locale", type=click.Choice(list(LANGUAGES)), default="it", show_default=True)
+@click.password_option(help="Password (asked for when not given).")
+@with_appcontext
+def create_user_command(email: str, full_name: str, roles: tuple[str, ...], locale: str, password: str) -> None:
+    """Create an account with one or more roles."""
+    from workbench.auth.services import create_user
+
+    try:
+        user = create_user(email=email, full_name=full_name, password=password, roles=roles, actor=None, locale=locale)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(" ".join(error.errors.values())) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)

@@ -1,0 +1,51 @@
+"""Manager forms: cohorts, staff accounts, roles, mentors."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from workbench.auth.forms import LANGUAGE_CHOICES
+from workbench.auth.roles import ROLE_LABELS, STAFF_ROLES, Role
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def staff_role_choices() -> list[tuple[str, object]]:
+    return [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES]
+
+
+def all_role_choices() -> list[tuple[str, object]]:
+    return [(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l('For example "Re-Lab Venezia 2026".'),
+    )
+    city = StringField(_l("City"), validators=[Optional(), Length(max=80)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+
+
+class StaffForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    roles = CheckboxesField(_l("Roles"), choices=staff_role_choices, validators=[DataRequired()])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class RolesForm(FlaskForm):
+    roles = CheckboxesField(_l("Roles"), choices=all_role_choices)
+
+
+class MentorForm(FlaskForm):
+    mentor_id = SelectField(_l("Mentor"), coerce=int, validators=[DataRequired()])

@@ -1,0 +1,43 @@
+"""Cohorts and the trainees enrolled in them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workbench.auth.models import User
+from workbench.extensions import db
+from workbench.timeutil import utcnow
+
+
+class Cohort(db.Model):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    city: Mapped[str | None] = mapped_column(String(80))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    #: The code a trainee types to join; issuing a new one retires the old. None: registration closed.
+    invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="cohort", order_by="Enrolment.id")
+
+
+class Enrolment(db.Model):
+    """A trainee in a cohort. A trainee follows one cohort at a time."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Set when the trainee has completed the entrepreneurship training.
+    training_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+    cohort: Mapped[Cohort] = relationship(back_populates="enrolments")

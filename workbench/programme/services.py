@@ -1,0 +1,129 @@
+"""Cohorts, invite codes and enrolment. Every change is audited; the request commits."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from workbench.audit.services import record
+from workbench.auth.models import User
+from workbench.auth.roles import Role
+from workbench.auth.services import create_user
+from workbench.errors import DomainError
+from workbench.extensions import db
+from workbench.programme.models import Cohort, Enrolment
+from workbench.timeutil import utcnow
+
+#: No 0/O, 1/I/L: codes are read aloud in class and typed on phones.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+
+
+def normalise_invite_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def new_invite_code() -> str:
+    while True:
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        if db.session.scalar(select(Cohort.id).where(Cohort.invite_code == code)) is None:
+            return code
+
+
+def create_cohort(
+    *, name: str, city: str | None, starts_on: date | None, ends_on: date | None, actor: User | None
+) -> Cohort:
+    name = name.strip()
+    if db.session.scalar(select(Cohort.id).where(func.lower(Cohort.name) == name.lower())) is not None:
+        raise DomainError({"name": _("A cohort with this name already exists.")})
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError({"ends_on": _("The end date must come after the start date.")})
+    cohort = Cohort(name=name, city=(city or "").strip() or None, starts_on=starts_on, ends_on=ends_on)
+    cohort.invite_code = new_invite_code()
+    db.session.add(cohort)
+    record("cohort.created", cohort, actor, after={"name": cohort.name, "city": cohort.city})
+    return cohort
+
+
+def issue_invite_code(cohort: Cohort, actor: User) -> str:
+    """Give the cohort a fresh code; the old one stops working at once."""
+    before = cohort.invite_code
+    cohort.invite_code = new_invite_code()
+    record("cohort.invite_code_issued", cohort, actor, before={"code": before}, after={"code": cohort.invite_code})
+    return cohort.invite_code
+
+
+def close_registration(cohort: Cohort, actor: User) -> None:
+    if cohort.invite_code is None:
+        return
+    before = cohort.invite_code
+    cohort.invite_code = None
+    record("cohort.registration_closed", cohort, actor, before={"code": before}, after={"code": None})
+
+
+def find_cohort_by_code(code: str) -> Cohort | None:
+    normalised = normalise_invite_code(code)
+    if not normalised:
+        return None
+    return db.session.scalar(select(Cohort).where(Cohort.invite_code == normalised))
+
+
+def enrol(user: User, cohort: Cohort, actor: User | None) -> Enrolment:
+    existing = enrolment_of(user)
+    if existing is not None:
+        raise DomainError({"": _("%(name)s is already enrolled in %(cohort)s.", name=user.full_name,
+                                 cohort=existing.cohort.name)})
+    enrolment = Enrolment(user_id=user.id, cohort=cohort)
+    db.session.add(enrolment)
+    record("enrolment.created", enrolment, actor, after={"user_id": user.id, "cohort_id": cohort.id})
+    return enrolment
+
+
+def register_trainee(
+    *,
+    invite_code: str,
+    full_name: str,
+    email: str,
+    password: str,
+    locale: str | None,
+    country: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """A trainee signs up with a cohort's invite code and is enrolled in that cohort."""
+    cohort = find_cohort_by_code(invite_code)
+    if cohort is None:
+        raise DomainError(
+            {"invite_code": _("This invite code is not valid. Check it with your programme, or ask for a new one.")}
+        )
+    user = create_user(
+        email=email,
+        full_name=full_name,
+        password=password,
+        roles=[Role.TRAINEE],
+        actor=None,
+        locale=locale,
+        country=country,
+        phone=phone,
+    )
+    db.session.flush()
+    enrol(user, cohort, actor=user)
+    return user
+
+
+def complete_training(enrolment: Enrolment, actor: User) -> None:
+    if enrolment.training_completed_at is not None:
+        return
+    enrolment.training_completed_at = utcnow()
+    record(
+        "enrolment.training_completed",
+        enrolment,
+        actor,
+        after={"training_completed_at": enrolment.training_completed_at.isoformat()},
+    )
+
+
+def enrolment_of(user: User) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))

@@ -1,0 +1,81 @@
+"""Jinja setup and the page-or-fragment renderer used by every view.
+
+A page template is one file; its {% block %}s double as htmx fragments (jinja2-fragments), so a page and
+its fragments never drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import format_currency, get_locale, format_date, format_datetime, format_decimal, format_percent
+from jinja2_fragments.flask import render_block
+
+from workbench.audit.labels import audit_label
+from workbench.auth.permissions import can_manage_people
+from workbench.auth.roles import Role
+from workbench.timeutil import as_utc
+from workbench.web.navigation import init_navigation
+
+
+def is_htmx_fragment_request() -> bool:
+    """A non-boosted htmx request wants a fragment; a boosted one (a plain link or form) wants the page."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render(template: str, fragment: str | None = None, **context: Any) -> str:
+    """Render the page, or only its block `fragment` when htmx asks for a fragment."""
+    if fragment and is_htmx_fragment_request():
+        return render_block(template, fragment, **context)
+    return render_template(template, **context)
+
+
+def money(amount: Decimal | int | float | str | None, currency: str | None = None) -> str:
+    if amount is None or amount == "":
+        return ""
+    return format_currency(Decimal(str(amount)), currency or current_app.config["CURRENCY"])
+
+
+def number(value: Decimal | int | float | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def percent(value: Decimal | float | None) -> str:
+    return "" if value is None else format_percent(value, format="#,##0.#%")
+
+
+def day(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = as_utc(value)
+        return format_date(value, fmt)  # flask-babel converts to the display zone
+    return format_date(value, fmt)
+
+
+def moment(value: datetime | None, fmt: str = "short") -> str:
+    return "" if value is None else format_datetime(as_utc(value), fmt)
+
+
+def role_label(value: str) -> str:
+    return Role(value).label
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return get_locale().territories.get(code.upper(), code)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters.update(
+        money=money, number=number, percent=percent, day=day, moment=moment,
+        role_label=role_label, country_name=country_name, audit_label=audit_label,
+    )
+    app.jinja_env.globals.update(can_manage_people=can_manage_people)
+    init_navigation(app)
