@@ -1,0 +1,81 @@
+"""Errors raised by the finance core. All are ValueErrors: bad numbers in, no numbers out.
+
+:class:`AssumptionsError` carries one :class:`FieldError` per offending field path, so a form can show each
+message next to its field. Messages are short constant English sentences, built from :data:`MESSAGES` by a
+machine ``code`` and a few ``params``; the web layer may translate by code instead of by text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+#: code -> English message template (``str.format`` with the FieldError's params).
+MESSAGES: Mapping[str, str] = {
+    "required": "This field is required.",
+    "not_a_number": "Enter a number.",
+    "not_a_whole_number": "Enter a whole number.",
+    "not_text": "Enter some text.",
+    "not_a_list": "Give a list of entries.",
+    "not_an_object": "Give an entry with named fields.",
+    "negative": "Must not be negative.",
+    "not_positive": "Must be greater than zero.",
+    "out_of_range": "Must be between {min} and {max}.",
+    "rate_out_of_range": "Must be at least 0 and below 1 (0.08 means 8%).",
+    "growth_out_of_range": "Must be above -1 and below 1 (0.02 means 2% a month).",
+    "seasonality_length": "Give exactly twelve values, January first.",
+    "seasonality_negative": "Seasonality values must not be negative.",
+    "grace_not_below_term": "Grace months must be fewer than the term.",
+    "unknown_method": "Choose annuity or equal_principal.",
+    "after_horizon": "Must not be after the last projected month ({months}).",
+    "bad_year_month": "Use the form YYYY-MM, for example 2025-03.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one field: ``path`` like ``revenue_streams[2].seasonality``, a machine ``code``, the
+    English ``message`` and the ``params`` it was formatted with."""
+
+    path: str
+    code: str
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def of(cls, path: str, code: str, **params: object) -> FieldError:
+        return cls(path, code, MESSAGES[code].format(**params), params)
+
+
+class FinanceError(ValueError):
+    """Base class of the finance core's errors."""
+
+
+class AssumptionsError(FinanceError):
+    """Invalid assumptions (or loan terms). ``errors`` maps field path -> message, ``codes`` field path ->
+    code, ``issues`` keeps the FieldErrors in the order found. Every offending field is reported."""
+
+    def __init__(self, issues: Iterable[FieldError]) -> None:
+        self.issues: tuple[FieldError, ...] = tuple(issues)
+        self.errors: dict[str, str] = {issue.path: issue.message for issue in self.issues}
+        self.codes: dict[str, str] = {issue.path: issue.code for issue in self.issues}
+        detail = "; ".join(f"{issue.path}: {issue.message}" for issue in self.issues)
+        super().__init__(f"{len(self.issues)} invalid field(s): {detail}")
+
+
+class PaymentError(FinanceError):
+    """A payment that cannot be allocated (a negative amount)."""
+
+
+class OverpaymentError(PaymentError):
+    """Payments exceed everything the schedule asks for; the lending layer must refuse the payment."""
+
+    def __init__(self, paid: Decimal, schedule_total: Decimal) -> None:
+        self.paid = paid
+        self.schedule_total = schedule_total
+        self.excess = paid - schedule_total
+        super().__init__(
+            f"Payments of {paid} exceed the whole schedule ({schedule_total}) by {self.excess}; "
+            "refuse the payment or reschedule the loan."
+        )

@@ -1,0 +1,104 @@
+"""Money and calendar helpers: Decimal cents, HALF_UP rounding, month arithmetic.
+
+Every amount of money in ``workbench.finance`` is a :class:`~decimal.Decimal` with two decimal places.
+Rounding to cents is always ROUND_HALF_UP (0.005 -> 0.01, -0.005 -> -0.01: halves move away from zero), the
+rule people expect from a calculator and the one the loan contracts state.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+#: Ratios (PAR, arrears rate, collection rate) are rounded to a hundredth of a percent.
+RATIO_QUANTUM = Decimal("0.0001")
+#: Rates that come out of a solver (IRR) are rounded to six decimal places.
+RATE_QUANTUM = Decimal("0.000001")
+
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def to_decimal(value: object) -> Decimal:
+    """Read a number given as int, Decimal, float or decimal string, exactly.
+
+    Floats go through ``repr`` so 0.1 becomes Decimal("0.1"), not the binary expansion. Booleans, NaN and
+    infinities are refused with ValueError (a JSON ``true`` is not an amount).
+    """
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    else:
+        raise ValueError(f"not a number: {value!r}")
+    if not result.is_finite():
+        raise ValueError("not a finite number")
+    return result
+
+
+def to_cents(value: object) -> Decimal:
+    """Round to cents, ROUND_HALF_UP: ``to_cents("2.675") == Decimal("2.68")``; never returns "-0.00"."""
+    result = to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return ZERO if result.is_zero() else result
+
+
+def cents(amount: Decimal) -> int:
+    """Whole number of cents in an amount already rounded to cents (``Decimal("12.34") -> 1234``)."""
+    return int(amount.scaleb(2))
+
+
+def from_cents(count: int) -> Decimal:
+    """Decimal amount with two places from a whole number of cents (``1234 -> Decimal("12.34")``), exact."""
+    return Decimal(count).scaleb(-2)
+
+
+def round_ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """numerator / denominator rounded HALF_UP to 4 places; None (not defined) when the denominator is 0."""
+    if not denominator:
+        return None
+    return (numerator / denominator).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day of the month ``months`` later, clamped to the last day of a shorter month.
+
+    ``add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)``; the clamp does not carry over, so
+    ``add_months(date(2024, 1, 31), 2) == date(2024, 3, 31)``.
+    """
+    index = start.year * 12 + start.month - 1 + months
+    year, month0 = divmod(index, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(start.day, last_day))
+
+
+def parse_year_month(text: str) -> tuple[int, int]:
+    """``"2025-03" -> (2025, 3)``; ValueError for anything else."""
+    match = _YEAR_MONTH.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"not a YYYY-MM month: {text!r}")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12 or year < 1:
+        raise ValueError(f"not a YYYY-MM month: {text!r}")
+    return year, month
+
+
+def month_labels(start_month: str, count: int) -> tuple[str, ...]:
+    """Calendar labels "YYYY-MM" of ``count`` consecutive months from ``start_month``."""
+    year, month = parse_year_month(start_month)
+    base = year * 12 + month - 1
+    return tuple(f"{(base + i) // 12:04d}-{(base + i) % 12 + 1:02d}" for i in range(count))
