@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,12 +18,12 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def staff_role_choices() -> list[tuple[str, object]]:
-    return [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES]
+def staff_role_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES]
 
 
-def all_role_choices() -> list[tuple[str, object]]:
-    return [(r.value, ROLE_LABELS[r]) for r in Role]
+def all_role_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
 
 
 class CohortForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
 
 from workbench.audit.services import events_for
@@ -177,7 +178,7 @@ def set_roles(user_id: int):
     form = RolesForm()
     if form.validate_on_submit():
         try:
-            accounts.set_roles(person, form.roles.data, current_user)
+            accounts.set_roles(person, form.roles.data or [], current_user)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -239,7 +240,7 @@ def assign_mentor(user_id: int):
 def _mentor_form(person: User) -> MentorForm:
     assignment = mentoring.current_assignment(person)
     form = MentorForm(mentor_id=assignment.mentor_id if assignment else None)
-    form.mentor_id.choices = [(m.id, m.full_name) for m in mentoring.active_mentors()]
+    form.mentor_id.choices = [SelectChoice(m.id, m.full_name) for m in mentoring.active_mentors()]
     return form
 
 

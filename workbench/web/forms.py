@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from workbench.errors import DomainError
 
@@ -18,11 +19,11 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
             form.form_errors.append(message)
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     """Countries named in the reader's language, sorted by that name; "" first for "not given"."""
     territories = get_locale().territories
     names = sorted(
         ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
         key=lambda pair: pair[1],
     )
-    return [("", "—"), *names]
+    return [SelectChoice("", "—"), *(SelectChoice(code, name) for code, name in names)]

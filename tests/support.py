@@ -1,0 +1,65 @@
+"""Helpers the tests share: building an app, creating people, logging in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from workbench import create_app
+from workbench.auth.models import User
+from workbench.auth.roles import Role
+from workbench.auth.services import create_user, hash_password
+from workbench.extensions import db
+
+PASSWORD = "correct horse battery"
+
+
+def make_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
+    os.environ["WORKBENCH_INSTANCE_PATH"] = str(instance_path)
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "workbench.test",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+_PASSWORD_HASH: list[str] = []
+
+
+def make_person(email: str, roles: list[Role], full_name: str | None = None, locale: str = "en") -> User:
+    """Create and commit a person who logs in with PASSWORD; the slow scrypt hash is computed once."""
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(hash_password(PASSWORD))
+    user = create_user(
+        email=email,
+        full_name=full_name or email.split("@")[0].replace(".", " ").title(),
+        password=None,
+        roles=roles,
+        actor=None,
+        locale=locale,
+    )
+    user.password_hash = _PASSWORD_HASH[0]
+    db.session.commit()
+    return user
+
+
+def login_as(client: FlaskClient, user: User) -> None:
+    """Open a session for `user` without going through the login form (the auth tests cover the form)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, follow_redirects: bool = False):
+    """Log in through the real form."""
+    return client.post(
+        "/login", data={"email": email, "password": password}, follow_redirects=follow_redirects
+    )
