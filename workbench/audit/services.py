@@ -18,6 +18,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an audit event for `obj` (a model with an id; flushed first so it has one)."""
+    obj = _unproxied(obj)
     db.session.flush()
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
@@ -33,6 +34,7 @@ def record(
 
 def events_for(obj: Any) -> list[AuditEvent]:
     """The history of one object, oldest first."""
+    obj = _unproxied(obj)
     kind = type(obj).__tablename__.removesuffix("s")
     query = (
         select(AuditEvent)
@@ -40,3 +42,9 @@ def events_for(obj: Any) -> list[AuditEvent]:
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     )
     return list(db.session.scalars(query))
+
+
+def _unproxied(obj: Any) -> Any:
+    """flask-login's current_user is a proxy; the record is about the person behind it."""
+    unwrap = getattr(obj, "_get_current_object", None)
+    return unwrap() if unwrap is not None else obj

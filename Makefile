@@ -1,0 +1,48 @@
+# Workbench. `make run` serves the app with demo data; `make test` runs the whole suite. `make help` lists all.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := workbench
+
+.DEFAULT_GOAL := help
+.PHONY: help install translations db run test lint bench seed messages
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-13s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install Workbench with its test and lint tools
+
+translations: install ## Compile the it/en/fr/ar message catalogues
+	$(BIN)/pybabel -q compile -d translations
+
+db: translations ## Create or upgrade the SQLite database in instance/ and load demo data the first time
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+
+run: db ## Serve the app on http://127.0.0.1:5000 (demo logins in README.md)
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: translations ## Run the whole test suite (SQLite; PostgreSQL with WORKBENCH_TEST_DATABASE_URL)
+	$(BIN)/python -m pytest
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install ## Print benchmark figures (medians, with targets)
+	$(BIN)/python -m workbench.bench
+
+seed: translations ## Load the demo data again (idempotent: adds only what is missing)
+	$(BIN)/flask seed-demo
+
+messages: install ## Extract UI strings into translations/messages.pot and update the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -1,0 +1,132 @@
+"""Four languages: every UI string is in the catalogues, the choice is remembered, Arabic is right-to-left,
+and money, numbers and dates follow the locale."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+
+from tests.support import login_as
+from workbench.audit.models import AuditEvent
+from workbench.extensions import db
+from workbench.web.templating import day, money, number
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED = ("it", "fr", "ar")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def catalogue(language: str):
+    with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+def template_ids() -> set[str]:
+    with open(ROOT / "translations" / "messages.pot", "rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+def test_the_template_catalogue_is_up_to_date_with_the_code(tmp_path: Path) -> None:
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+         "-k", "lazy_gettext", "-o", str(fresh), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with open(fresh, "rb") as handle:
+        extracted = {m.id for m in read_po(handle) if m.id}
+    assert extracted - template_ids() == set(), "run `make messages` and translate the new strings"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_string_is_translated_with_the_same_placeholders(language: str) -> None:
+    messages = {m.id: m for m in catalogue(language) if m.id}
+    missing = sorted(template_ids() - {i for i, m in messages.items() if m.string and not m.fuzzy})
+    assert missing == [], f"untranslated in {language}: {missing[:5]}"
+    for message in messages.values():
+        if message.string:
+            assert set(PLACEHOLDER.findall(str(message.id))) == set(PLACEHOLDER.findall(str(message.string))), (
+                message.id
+            )
+
+
+def test_language_switch_is_remembered_for_visitors_and_arabic_is_rtl(client: FlaskClient) -> None:
+    assert 'dir="ltr"' in client.get("/login").get_data(as_text=True)
+    response = client.post("/language", data={"locale": "ar", "next": "/login"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/login")
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    expected = {m.id: m.string for m in catalogue("ar")}["Log in"]
+    assert expected in html
+
+
+def test_browser_language_is_used_until_a_choice_is_made(client: FlaskClient) -> None:
+    html = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in html
+    assert {m.id: m.string for m in catalogue("fr")}["Log in"] in html
+    html = client.get("/login", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    assert '<html lang="it"' in html  # Italian when the browser asks for none of ours
+
+
+def test_a_logged_in_persons_choice_is_saved_on_their_account(client: FlaskClient, trainee) -> None:
+    login_as(client, trainee)
+    client.post("/language", data={"locale": "ar", "next": "/path"})
+    db.session.refresh(trainee)
+    assert trainee.locale == "ar"
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "user.language_changed")).one()
+    assert event.before == {"locale": "fr"} and event.after == {"locale": "ar"}
+    assert 'dir="rtl"' in client.get("/path").get_data(as_text=True)
+
+
+def test_an_unknown_language_is_refused(client: FlaskClient) -> None:
+    assert client.post("/language", data={"locale": "xx"}).status_code == 400
+
+
+def test_an_outside_address_is_never_followed_after_switching(client: FlaskClient) -> None:
+    response = client.post("/language", data={"locale": "en", "next": "https://elsewhere.example/"})
+    assert response.headers["Location"] in {"/", "http://workbench.test/"}
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "expected"),
+    [
+        ("it", "1234.5", "1.234,50\xa0€"),
+        ("en", "1234.5", "€1,234.50"),
+        ("fr", "1234.5", "1\u202f234,50\xa0€"),
+        ("it", "-0.05", "-0,05\xa0€"),
+    ],
+)
+def test_money_follows_the_locale(app: Flask, language: str, amount: str, expected: str) -> None:
+    with app.test_request_context(), force_locale(language):
+        assert money(Decimal(amount)) == expected
+
+
+def test_arabic_money_keeps_the_cents_and_the_currency(app: Flask) -> None:
+    with app.test_request_context(), force_locale("ar"):
+        shown = money(Decimal("1234.50"))
+    assert "€" in shown or "EUR" in shown
+    digits = re.sub(r"\D", "", shown.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")))
+    assert digits == "123450"
+
+
+def test_numbers_and_dates_follow_the_locale(app: Flask) -> None:
+    with app.test_request_context():
+        with force_locale("it"):
+            assert number(Decimal("12345.6")) == "12.345,6"
+            assert day(date(2026, 3, 2)) == "2 mar 2026"
+        with force_locale("en"):
+            assert number(Decimal("12345.6")) == "12,345.6"
+            assert day(date(2026, 3, 2)) == "Mar 2, 2026"
+        with force_locale("fr"):
+            assert day(date(2026, 3, 2)) == "2 mars 2026"
