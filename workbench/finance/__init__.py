@@ -5,6 +5,34 @@ Pure Python (plus numpy inside the projection): no Flask, no SQLAlchemy, no I/O,
 each module's docstring states its formulas and roundings.
 """
 
+from .assumptions import Assumptions, Scenario, parse_assumptions, parse_scenario
 from .errors import AssumptionsError, FieldError, FinanceError, OverpaymentError, PaymentError
+from .metrics import IrrResult, irr, npv, payback_month
+from .portfolio import LoanPosition, PortfolioIndicators, loan_position, portfolio_indicators
+from .projection import ROWS, ProjectionResult, project
+from .schedule import Installment, build_schedule
 
-__all__ = ["AssumptionsError", "FieldError", "FinanceError", "OverpaymentError", "PaymentError"]
+__all__ = [
+    "ROWS",
+    "Assumptions",
+    "AssumptionsError",
+    "FieldError",
+    "FinanceError",
+    "Installment",
+    "IrrResult",
+    "LoanPosition",
+    "OverpaymentError",
+    "PaymentError",
+    "PortfolioIndicators",
+    "ProjectionResult",
+    "Scenario",
+    "build_schedule",
+    "irr",
+    "loan_position",
+    "npv",
+    "parse_assumptions",
+    "parse_scenario",
+    "payback_month",
+    "portfolio_indicators",
+    "project",
+]

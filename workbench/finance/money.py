@@ -20,6 +20,7 @@ RATIO_QUANTUM = Decimal("0.0001")
 #: Rates that come out of a solver (IRR) are rounded to six decimal places.
 RATE_QUANTUM = Decimal("0.000001")
 
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -29,21 +30,24 @@ def to_decimal(value: object) -> Decimal:
     Floats go through ``repr`` so 0.1 becomes Decimal("0.1"), not the binary expansion. Booleans, NaN and
     infinities are refused with ValueError (a JSON ``true`` is not an amount).
     """
-    if isinstance(value, bool):
+    kind = type(value)  # dispatch on the exact type first: this runs for every number of a plan
+    if kind is str:
+        try:
+            result = Decimal(value.strip())  # type: ignore[attr-defined]
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    elif kind is int or kind is Decimal:
+        result = Decimal(value)  # type: ignore[arg-type]
+    elif isinstance(value, bool):
         raise ValueError("a boolean is not a number")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
+    elif isinstance(value, Decimal | int):
         result = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("not a finite number")
         result = Decimal(repr(value))
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"not a number: {value!r}") from None
+        return to_decimal(str(value))
     else:
         raise ValueError(f"not a number: {value!r}")
     if not result.is_finite():
@@ -64,7 +68,7 @@ def cents(amount: Decimal) -> int:
 
 def from_cents(count: int) -> Decimal:
     """Decimal amount with two places from a whole number of cents (``1234 -> Decimal("12.34")``), exact."""
-    return Decimal(count).scaleb(-2)
+    return Decimal(count) * CENT
 
 
 def round_ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
@@ -80,10 +84,26 @@ def add_months(start: date, months: int) -> date:
     ``add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)``; the clamp does not carry over, so
     ``add_months(date(2024, 1, 31), 2) == date(2024, 3, 31)``.
     """
-    index = start.year * 12 + start.month - 1 + months
-    year, month0 = divmod(index, 12)
-    last_day = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(start.day, last_day))
+    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
+    return date(year, month0 + 1, min(start.day, days_in_month(year, month0 + 1)))
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if calendar.isleap(year) else 28
+    return _DAYS_IN_MONTH[month]
+
+
+def monthly_dates(first: date, count: int) -> list[date]:
+    """``[add_months(first, k) for k in range(count)]``, faster: the due dates of a schedule."""
+    year, month, day = first.year, first.month, first.day
+    dates = []
+    for _ in range(count):
+        dates.append(date(year, month, day if day <= 28 else min(day, days_in_month(year, month))))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return dates
 
 
 def parse_year_month(text: str) -> tuple[int, int]:

@@ -18,13 +18,14 @@ Conventions (the ones written on the contract):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from .assumptions import _Checker, check_loan_terms
-from .money import CENT, ZERO, add_months
+from .money import CENT, ZERO, monthly_dates
 
 _TWELVE = Decimal(12)
 
@@ -39,6 +40,26 @@ class Installment:
     interest: Decimal
     total: Decimal
     balance: Decimal
+
+
+def _fast_constructor(cls: type) -> Callable[..., Any]:
+    """Build instances of a frozen slots dataclass by setting its slots directly, in field order.
+
+    The generated __init__ of a frozen dataclass goes through object.__setattr__ for every field, which makes
+    it about four times slower; a 120-month schedule builds 120 of them against a 1 ms budget."""
+    setters = [cls.__dict__[field.name].__set__ for field in fields(cls)]
+    new = object.__new__
+
+    def make(*values: object) -> Any:
+        instance = new(cls)
+        for setter, value in zip(setters, values, strict=True):
+            setter(instance, value)
+        return instance
+
+    return make
+
+
+_installment = _fast_constructor(Installment)
 
 
 def annuity_payment(principal: Decimal, annual_rate: Decimal, periods: int) -> Decimal:
@@ -111,16 +132,12 @@ def build_schedule(
     check.raise_if_any()
     assert terms is not None
     rows = amortise(terms.principal, terms.annual_rate, terms.term_months, terms.grace_months, terms.method)
+    dates = [None] * len(rows) if first_due is None else monthly_dates(first_due, len(rows))
     return tuple(
-        Installment(
-            number,
-            None if first_due is None else add_months(first_due, number - 1),
-            repaid,
-            interest,
-            interest + repaid,
-            balance,
+        _installment(number, due_date, repaid, interest, interest + repaid, balance)
+        for number, due_date, (interest, repaid, balance) in zip(
+            range(1, len(rows) + 1), dates, rows, strict=True
         )
-        for number, (interest, repaid, balance) in enumerate(rows, start=1)
     )
 
 

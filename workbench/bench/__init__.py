@@ -1,0 +1,69 @@
+"""Benchmarks, run with ``python -m workbench.bench [-k TEXT] [--repeat N] [--strict]`` (not timed tests).
+
+Every module of this package that defines ``benchmarks() -> list[Benchmark]`` is found and run, so a new area
+adds its own module (``workbench/bench/web.py``, say) and nothing else changes. Each benchmark builds its data
+untimed, then its call is timed ``repeat`` times with time.perf_counter after one warm-up call; the median is
+printed next to the target with OK or OVER.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    """``prepare`` builds the data (not timed) and returns the call to time."""
+
+    name: str
+    target_seconds: float
+    prepare: Callable[[], Callable[[], object]]
+    repeat: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    benchmark: Benchmark
+    median_seconds: float
+    runs: int
+
+    @property
+    def ok(self) -> bool:
+        return self.median_seconds < self.benchmark.target_seconds
+
+
+def discover() -> list[Benchmark]:
+    """The benchmarks of every module in this package that defines ``benchmarks()``, in module name order."""
+    found: list[Benchmark] = []
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        if hasattr(module, "benchmarks"):
+            found.extend(module.benchmarks())
+    return found
+
+
+def measure(benchmark: Benchmark, repeat: int | None = None) -> Measurement:
+    call = benchmark.prepare()
+    call()  # warm-up: imports, caches, first-call costs
+    runs = repeat or benchmark.repeat
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return Measurement(benchmark, statistics.median(times), runs)
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
