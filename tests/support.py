@@ -34,7 +34,9 @@ def make_app(database_url: str, instance_path: Path, **overrides: object) -> Fla
 _PASSWORD_HASH: list[str] = []
 
 
-def make_person(email: str, roles: list[Role], full_name: str | None = None, locale: str = "en") -> User:
+def make_person(
+    email: str, roles: list[Role], full_name: str | None = None, locale: str | None = "en"
+) -> User:
     """Create and commit a person who logs in with PASSWORD; the slow scrypt hash is computed once."""
     if not _PASSWORD_HASH:
         _PASSWORD_HASH.append(hash_password(PASSWORD))

@@ -23,5 +23,13 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Programme manager"),
 }
 
+#: How a count of people in a role is headed on the programme page.
+ROLE_GROUP_LABELS = {
+    Role.TRAINEE: _l("Trainees"),
+    Role.MENTOR: _l("Mentors"),
+    Role.OFFICER: _l("Loan officers"),
+    Role.MANAGER: _l("Programme managers"),
+}
+
 #: Staff roles a manager can grant; trainees join through a cohort invite code.
 STAFF_ROLES = (Role.MANAGER, Role.OFFICER, Role.MENTOR)

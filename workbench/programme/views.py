@@ -13,7 +13,7 @@ from workbench.audit.services import events_for
 from workbench.auth import services as accounts
 from workbench.auth.models import RoleGrant, User
 from workbench.auth.permissions import can_change_active, can_issue_reset
-from workbench.auth.roles import Role
+from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.mentoring import services as mentoring
@@ -60,7 +60,13 @@ def overview():
             .group_by(RoleGrant.role)
         ).all()
     )
-    return render("programme/overview.html", cohorts=cohorts, counts=counts, role_counts=role_counts)
+    return render(
+        "programme/overview.html",
+        cohorts=cohorts,
+        counts=counts,
+        role_counts=role_counts,
+        role_groups=ROLE_GROUP_LABELS,
+    )
 
 
 @bp.route("/programme/cohorts/new", methods=["GET", "POST"])
