@@ -62,7 +62,7 @@ def app(database_url: str, instance_path: Path) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
         db.session.remove()
-    yield app
+    return app
 
 
 @pytest.fixture(autouse=True)

@@ -42,10 +42,14 @@ def test_environment_selects_postgresql_with_the_psycopg_driver(
 ) -> None:
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", "postgresql://workbench@db.internal:5432/workbench")
     app = create_app()
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://workbench@db.internal:5432/workbench"
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://workbench@db.internal:5432/workbench"
+    )
 
 
-def test_production_refuses_to_start_without_a_secret_key(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_to_start_without_a_secret_key(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WORKBENCH_PRODUCTION", "true")
     with pytest.raises(RuntimeError, match="secret key"):
         create_app()

@@ -38,10 +38,9 @@ def init_config(app: Flask, config: dict[str, Any] | None) -> None:
 
 
 def init_database(app: Flask, _config: Any) -> None:
-    from workbench.extensions import db, migrate
-
     # Import every domain's models so that metadata (and Alembic autogenerate) sees all tables.
     from workbench import models  # noqa: F401
+    from workbench.extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

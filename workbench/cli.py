@@ -27,26 +27,36 @@ def seed_demo_command(if_empty: bool) -> None:
     added = seed_demo()
     db.session.commit()
     click.echo("Demo data: " + ", ".join(f"{n} {kind} added" for kind, n in added.items()))
-    click.echo(f"Demo logins: manager@example.org, mentor1@example.org, officer1@example.org ... "
-               f"password {DEMO_PASSWORD}")
+    click.echo(
+        f"Demo logins: manager@example.org, mentor1@example.org, officer1@example.org ... "
+        f"password {DEMO_PASSWORD}"
+    )
 
 
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", "full_name", required=True, help="Full name.")
 @click.option(
-    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
     help="Role to grant; repeat for several.",
 )
 @click.option("--language", "locale", type=click.Choice(list(LANGUAGES)), default="it", show_default=True)
 @click.password_option(help="Password (asked for when not given).")
 @with_appcontext
-def create_user_command(email: str, full_name: str, roles: tuple[str, ...], locale: str, password: str) -> None:
+def create_user_command(
+    email: str, full_name: str, roles: tuple[str, ...], locale: str, password: str
+) -> None:
     """Create an account with one or more roles."""
     from workbench.auth.services import create_user
 
     try:
-        user = create_user(email=email, full_name=full_name, password=password, roles=roles, actor=None, locale=locale)
+        user = create_user(
+            email=email, full_name=full_name, password=password, roles=roles, actor=None, locale=locale
+        )
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(" ".join(error.errors.values())) from error

@@ -105,8 +105,13 @@ def seed_demo() -> dict[str, int]:
         user = find_user_by_email(email)
         if user is None:
             user = create_user(
-                email=email, full_name=full_name, password=None, roles=roles, actor=None,
-                locale=locale, country=country,
+                email=email,
+                full_name=full_name,
+                password=None,
+                roles=roles,
+                actor=None,
+                locale=locale,
+                country=country,
             )
             user.password_hash = password_hash
             added["people"] += 1
@@ -117,7 +122,11 @@ def seed_demo() -> dict[str, int]:
     cohort = db.session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))
     if cohort is None:
         cohort = create_cohort(
-            name=DEMO_COHORT, city="Venezia", starts_on=date(2026, 3, 2), ends_on=date(2026, 12, 18), actor=None
+            name=DEMO_COHORT,
+            city="Venezia",
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 12, 18),
+            actor=None,
         )
         cohort.invite_code = "RELAB2026"  # easy to read aloud in the demo
         added["cohorts"] += 1

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 
 
 class DomainError(Exception):
-    """A rule was broken. `errors` maps a form field name (or "" for the whole form) to a translated message."""
+    """A rule was broken.
+
+    `errors` maps a form field name (or "" for the whole form) to a translated message.
+    """
 
     def __init__(self, errors: Mapping[str, str]):
         self.errors = dict(errors)

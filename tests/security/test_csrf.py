@@ -44,7 +44,8 @@ def test_a_form_post_without_token_is_refused_and_what_was_typed_is_offered_agai
     response = manager_client.post("/programme/cohorts/new", data={"name": "Palermo Sud", "city": "Palermo"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'value="Palermo Sud"' in html and 'value="Palermo"' in html
+    assert 'value="Palermo Sud"' in html
+    assert 'value="Palermo"' in html
     assert 'action="/programme/cohorts/new"' in html
     assert db.session.query(Cohort).count() == 0
     # Sending it again from that page (which carries a fresh token) goes through.
@@ -57,7 +58,9 @@ def test_a_form_post_without_token_is_refused_and_what_was_typed_is_offered_agai
 
 
 def test_passwords_are_never_echoed_back_on_the_expired_form_page(csrf_app: Flask) -> None:
-    response = csrf_app.test_client().post("/login", data={"email": "a@example.org", "password": "secret-words"})
+    response = csrf_app.test_client().post(
+        "/login", data={"email": "a@example.org", "password": "secret-words"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "secret-words" not in html
@@ -77,4 +80,5 @@ def test_htmx_requests_send_the_token_as_a_header(manager_client: FlaskClient) -
 
 def test_the_script_that_adds_the_header_is_served(manager_client: FlaskClient) -> None:
     script = manager_client.get("/static/js/app.js").get_data(as_text=True)
-    assert "htmx:configRequest" in script and "X-CSRFToken" in script
+    assert "htmx:configRequest" in script
+    assert "X-CSRFToken" in script

@@ -19,7 +19,8 @@ def test_every_page_sends_a_strict_content_security_policy(client: FlaskClient) 
     assert directives["script-src"] == "'self'"  # no inline script, no eval, no CDN
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -28,7 +29,8 @@ def test_every_page_sends_a_strict_content_security_policy(client: FlaskClient) 
 
 def test_pages_have_no_inline_script_and_load_nothing_from_outside(client: FlaskClient) -> None:
     html = client.get("/login").get_data(as_text=True)
-    assert "<script>" not in html and "<script " not in html.replace('<script src="/static/', "")
+    assert "<script>" not in html
+    assert "<script " not in html.replace('<script src="/static/', "")
     assert "http://" not in html.replace("http://workbench.test", "")
     assert "https://" not in html
 
@@ -52,7 +54,9 @@ def test_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient, app_co
     assert "Secure" not in cookie  # development runs on plain http://127.0.0.1
 
 
-def test_production_cookies_are_secure_and_hsts_is_sent(app: Flask, database_url: str, tmp_path: Path) -> None:
+def test_production_cookies_are_secure_and_hsts_is_sent(
+    app: Flask, database_url: str, tmp_path: Path
+) -> None:
     production = make_app(database_url, tmp_path, PRODUCTION=True, SECRET_KEY="production-secret")
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
@@ -66,7 +70,11 @@ def test_passwords_are_stored_as_scrypt_hashes(app_context: None) -> None:
     from workbench.auth.services import create_user
 
     user = create_user(
-        email="x@example.org", full_name="X", password="a long enough password", roles=[Role.MENTOR], actor=None
+        email="x@example.org",
+        full_name="X",
+        password="a long enough password",
+        roles=[Role.MENTOR],
+        actor=None,
     )
     assert user.password_hash.startswith("scrypt:")
     assert "a long enough password" not in user.password_hash

@@ -43,7 +43,10 @@ def test_forbidden_page_is_translated(client: FlaskClient, trainee) -> None:
 def test_too_large_request_gets_413_page(client: FlaskClient, app: Flask) -> None:
     body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = client.post(
-        "/login", data=body, content_type="application/x-www-form-urlencoded", headers={"Accept-Language": "en"}
+        "/login",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 413
     assert "What you sent is too large" in response.get_data(as_text=True)

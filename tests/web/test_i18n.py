@@ -39,9 +39,24 @@ def template_ids() -> set[str]:
 def test_the_template_catalogue_is_up_to_date_with_the_code(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-k", "lazy_gettext", "-o", str(fresh), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with open(fresh, "rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
@@ -55,9 +70,9 @@ def test_every_string_is_translated_with_the_same_placeholders(language: str) ->
     assert missing == [], f"untranslated in {language}: {missing[:5]}"
     for message in messages.values():
         if message.string:
-            assert set(PLACEHOLDER.findall(str(message.id))) == set(PLACEHOLDER.findall(str(message.string))), (
-                message.id
-            )
+            assert set(PLACEHOLDER.findall(str(message.id))) == set(
+                PLACEHOLDER.findall(str(message.string))
+            ), message.id
 
 
 def test_language_switch_is_remembered_for_visitors_and_arabic_is_rtl(client: FlaskClient) -> None:
@@ -84,8 +99,11 @@ def test_a_logged_in_persons_choice_is_saved_on_their_account(client: FlaskClien
     client.post("/language", data={"locale": "ar", "next": "/path"})
     db.session.refresh(trainee)
     assert trainee.locale == "ar"
-    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "user.language_changed")).one()
-    assert event.before == {"locale": "fr"} and event.after == {"locale": "ar"}
+    event = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "user.language_changed")
+    ).one()
+    assert event.before == {"locale": "fr"}
+    assert event.after == {"locale": "ar"}
     assert 'dir="rtl"' in client.get("/path").get_data(as_text=True)
 
 

@@ -147,7 +147,9 @@ def find_valid_reset(token: str) -> PasswordReset | None:
 def reset_password(token: str, new_password: str) -> User:
     reset = find_valid_reset(token)
     if reset is None:
-        raise DomainError({"": _("This link has expired or was already used. Ask your programme manager for a new one.")})
+        raise DomainError(
+            {"": _("This link has expired or was already used. Ask your programme manager for a new one.")}
+        )
     check_password_rules(new_password)
     user = reset.user
     user.password_hash = hash_password(new_password)
@@ -184,5 +186,3 @@ def _user_snapshot(user: User) -> dict[str, object]:
         "locale": user.locale,
         "country": user.country,
     }
-
-

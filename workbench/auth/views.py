@@ -83,7 +83,10 @@ def register():
         else:
             db.session.commit()
             login_user(user)
-            flash(_("Welcome, %(name)s. This is your path through the programme.", name=user.full_name), "success")
+            flash(
+                _("Welcome, %(name)s. This is your path through the programme.", name=user.full_name),
+                "success",
+            )
             return redirect(home_url(user))
     return render("auth/register.html", form=form)
 

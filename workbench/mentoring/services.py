@@ -68,5 +68,7 @@ def active_mentors() -> list[User]:
 def cohorts_by_trainee(trainee_ids: list[int]) -> dict[int, Enrolment]:
     if not trainee_ids:
         return {}
-    query = select(Enrolment).where(Enrolment.user_id.in_(trainee_ids)).options(selectinload(Enrolment.cohort))
+    query = (
+        select(Enrolment).where(Enrolment.user_id.in_(trainee_ids)).options(selectinload(Enrolment.cohort))
+    )
     return {e.user_id: e for e in db.session.scalars(query)}

@@ -22,7 +22,9 @@ class StepDefinition:
 
 
 STEPS = (
-    StepDefinition("enrolled", _l("Join a cohort"), _l("You join with the invite code your programme gives you.")),
+    StepDefinition(
+        "enrolled", _l("Join a cohort"), _l("You join with the invite code your programme gives you.")
+    ),
     StepDefinition(
         "training_completed",
         _l("Complete the entrepreneurship training"),

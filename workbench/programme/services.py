@@ -52,7 +52,13 @@ def issue_invite_code(cohort: Cohort, actor: User) -> str:
     """Give the cohort a fresh code; the old one stops working at once."""
     before = cohort.invite_code
     cohort.invite_code = new_invite_code()
-    record("cohort.invite_code_issued", cohort, actor, before={"code": before}, after={"code": cohort.invite_code})
+    record(
+        "cohort.invite_code_issued",
+        cohort,
+        actor,
+        before={"code": before},
+        after={"code": cohort.invite_code},
+    )
     return cohort.invite_code
 
 
@@ -74,8 +80,15 @@ def find_cohort_by_code(code: str) -> Cohort | None:
 def enrol(user: User, cohort: Cohort, actor: User | None) -> Enrolment:
     existing = enrolment_of(user)
     if existing is not None:
-        raise DomainError({"": _("%(name)s is already enrolled in %(cohort)s.", name=user.full_name,
-                                 cohort=existing.cohort.name)})
+        raise DomainError(
+            {
+                "": _(
+                    "%(name)s is already enrolled in %(cohort)s.",
+                    name=user.full_name,
+                    cohort=existing.cohort.name,
+                )
+            }
+        )
     enrolment = Enrolment(user_id=user.id, cohort=cohort)
     db.session.add(enrolment)
     record("enrolment.created", enrolment, actor, after={"user_id": user.id, "cohort_id": cohort.id})
@@ -96,7 +109,11 @@ def register_trainee(
     cohort = find_cohort_by_code(invite_code)
     if cohort is None:
         raise DomainError(
-            {"invite_code": _("This invite code is not valid. Check it with your programme, or ask for a new one.")}
+            {
+                "invite_code": _(
+                    "This invite code is not valid. Check it with your programme, or ask for a new one."
+                )
+            }
         )
     user = create_user(
         email=email,

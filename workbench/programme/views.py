@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from workbench.audit.services import events_for
 from workbench.auth import services as accounts
@@ -87,7 +87,10 @@ def new_cohort():
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("Cohort %(name)s created. Share its invite code with the trainees.", name=cohort.name), "success")
+            flash(
+                _("Cohort %(name)s created. Share its invite code with the trainees.", name=cohort.name),
+                "success",
+            )
             return redirect(url_for("programme.cohort", cohort_id=cohort.id), code=303)
     return render("programme/cohort_form.html", form=form)
 
@@ -140,9 +143,13 @@ def people():
         query = query.where(User.grants.any(RoleGrant.role == role))
     if search:
         pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern)))
+        query = query.where(
+            or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern))
+        )
     page = db.paginate(query, per_page=PEOPLE_PER_PAGE, error_out=False)
-    return render("programme/people.html", page=page, role=role, search=search, roles=list(Role), fragment="results")
+    return render(
+        "programme/people.html", page=page, role=role, search=search, roles=list(Role), fragment="results"
+    )
 
 
 @bp.route("/programme/people/new", methods=["GET", "POST"])
@@ -166,7 +173,9 @@ def new_staff():
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            return render("programme/reset_link.html", person=person, link=_reset_link(token), new_account=True)
+            return render(
+                "programme/reset_link.html", person=person, link=_reset_link(token), new_account=True
+            )
     return render("programme/staff_form.html", form=form)
 
 
@@ -174,7 +183,9 @@ def new_staff():
 @role_required(Role.MANAGER)
 def person(user_id: int):
     person = db.get_or_404(User, user_id)
-    return _render_person(person, RolesForm(roles=sorted(r.value for r in person.roles)), _mentor_form(person))
+    return _render_person(
+        person, RolesForm(roles=sorted(r.value for r in person.roles)), _mentor_form(person)
+    )
 
 
 @bp.post("/programme/people/<int:user_id>/roles")
@@ -238,7 +249,10 @@ def assign_mentor(user_id: int):
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("%(mentor)s now mentors %(name)s.", mentor=mentor.full_name, name=person.full_name), "success")
+            flash(
+                _("%(mentor)s now mentors %(name)s.", mentor=mentor.full_name, name=person.full_name),
+                "success",
+            )
             return redirect(url_for("programme.person", user_id=person.id), code=303)
     return _render_person(person, RolesForm(roles=sorted(r.value for r in person.roles)), form), 422
 

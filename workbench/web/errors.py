@@ -15,8 +15,14 @@ ERROR_TEXTS = {
         _l("This page is not for your role"),
         _l("If you think you should see it, ask your programme manager to give you access."),
     ),
-    404: (_l("We could not find this page"), _l("The link may be old or mistyped. Start again from your home page.")),
-    405: (_l("This action cannot be done this way"), _l("Use the buttons on the page instead of typing the address.")),
+    404: (
+        _l("We could not find this page"),
+        _l("The link may be old or mistyped. Start again from your home page."),
+    ),
+    405: (
+        _l("This action cannot be done this way"),
+        _l("Use the buttons on the page instead of typing the address."),
+    ),
     413: (
         _l("What you sent is too large"),
         _l("Send a smaller file or shorter text. Files may be at most 4 MB."),
@@ -24,7 +30,10 @@ ERROR_TEXTS = {
     429: (_l("Too many attempts"), _l("Wait a minute before trying again.")),
     500: (
         _l("Something went wrong on our side"),
-        _l("Nothing you saved before is lost. Try again in a moment; if it happens again, tell your programme manager."),
+        _l(
+            "Nothing you saved before is lost. Try again in a moment; "
+            "if it happens again, tell your programme manager."
+        ),
     ),
 }
 

@@ -11,7 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
-from flask_babel import format_currency, get_locale, format_date, format_datetime, format_decimal, format_percent
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from jinja2_fragments.flask import render_block
 
 from workbench.audit.labels import audit_label
@@ -74,8 +81,14 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(
-        money=money, number=number, percent=percent, day=day, moment=moment,
-        role_label=role_label, country_name=country_name, audit_label=audit_label,
+        money=money,
+        number=number,
+        percent=percent,
+        day=day,
+        moment=moment,
+        role_label=role_label,
+        country_name=country_name,
+        audit_label=audit_label,
     )
     app.jinja_env.globals.update(can_manage_people=can_manage_people)
     init_navigation(app)
