@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from itertools import accumulate, pairwise
 
 import numpy as np
@@ -62,7 +62,8 @@ class IrrResult:
 
 
 def _rate(value: float) -> Decimal:
-    return Decimal(repr(value)).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+    with localcontext(prec=80):  # an annualised rate of a wild plan can run to 40 digits
+        return Decimal(repr(value)).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def _irr_none(reason: str) -> IrrResult:
