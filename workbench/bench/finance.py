@@ -103,9 +103,9 @@ def _portfolio() -> Callable[[], object]:
 
 def benchmarks() -> list[Benchmark]:
     return [
-        Benchmark("finance: 120-month schedule", 1e-3, _schedule, repeat=300),
+        Benchmark("finance: 120-month schedule", 1e-3, _schedule, repeat=1000),
         Benchmark(
-            "finance: 60-month projection, 20 streams, 30 fixed costs, 3 loans", 5e-3, _projection, 100
+            "finance: 60-month projection, 20 streams, 30 fixed costs, 3 loans", 5e-3, _projection, 300
         ),
         Benchmark("finance: loan_position + portfolio_indicators, 10,000 loans x 36", 1.0, _portfolio, 5),
     ]
