@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 from pathlib import Path
 
@@ -17,6 +18,18 @@ from workbench.extensions import db
 PASSWORD = "correct horse battery"
 
 
+class IsolatedClient(FlaskClient):
+    """Every request runs in a fresh context, as in production.
+
+    Tests hold an app context for their own database work; without this, Flask would reuse it for the
+    request, so `g` (the cached locale, the loaded user) and the database session would leak from one
+    request into the next and hide real bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
     os.environ["WORKBENCH_INSTANCE_PATH"] = str(instance_path)
     config = {
@@ -28,7 +41,9 @@ def make_app(database_url: str, instance_path: Path, **overrides: object) -> Fla
         "SERVER_NAME": "workbench.test",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 _PASSWORD_HASH: list[str] = []
