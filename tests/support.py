@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from workbench import create_app
+from workbench.audit.models import AuditEvent
 from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.auth.services import create_user, hash_password
@@ -80,3 +83,28 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD, follow_redi
     return client.post(
         "/login", data={"email": email, "password": password}, follow_redirects=follow_redirects
     )
+
+
+def field_value(html: str, name: str) -> str | None:
+    """The value of the input with id `name` (WTForms gives each input its field name as id)."""
+    tag = re.search(rf'<input[^>]*\bid="{name}"[^>]*>', html)
+    assert tag, f"no input {name}"
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return value.group(1) if value else None
+
+
+def error_fields(html: str) -> set[str]:
+    """The fields that show an error message next to them."""
+    return set(re.findall(r'<p class="error" id="([\w-]+)-error">', html))
+
+
+def audit_events(action: str) -> list[AuditEvent]:
+    """The audit events of one kind, oldest first."""
+    return list(
+        db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    )
+
+
+def path_states(html: str) -> list[str]:
+    """The state of each step on a trainee's path page, in order."""
+    return re.findall(r'<li class="path-step path-(\w+)"', html)

@@ -1,0 +1,197 @@
+"""Trainees register with their cohort's invite code and land on their path, enrolled and logged in."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from tests.support import error_fields, field_value
+from workbench.audit.models import AuditEvent
+from workbench.auth.models import User
+from workbench.auth.roles import Role
+from workbench.extensions import db
+from workbench.programme.models import Cohort, Enrolment
+from workbench.programme.services import close_registration, issue_invite_code
+
+NEW_PASSWORD = "my shop opens in may"
+
+
+def form_data(code: str, **changes: str) -> dict[str, str]:
+    data = {
+        "invite_code": code,
+        "full_name": "Awa Koné",
+        "email": "Awa.Kone@Example.org",
+        "phone": "+39 333 123 4567",
+        "country": "CI",
+        "locale": "fr",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
+    data.update(changes)
+    return data
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def assert_typed_values_kept(html: str, data: dict[str, str]) -> None:
+    assert field_value(html, "invite_code") == data["invite_code"]
+    assert field_value(html, "full_name") == data["full_name"]
+    assert field_value(html, "email") == data["email"]
+    assert field_value(html, "phone") == data["phone"]
+    assert re.search(rf'<option[^>]*selected[^>]*value="{data["country"]}"', html) or re.search(
+        rf'<option[^>]*value="{data["country"]}"[^>]*selected', html
+    )
+    # Passwords are never sent back to the browser.
+    assert NEW_PASSWORD not in html
+
+
+@pytest.mark.parametrize("typed", ["{code}", "{lower}", "  {lower}  ", "{a}-{b}", "{a} {b}", "{a_lower}-{b}"])
+def test_a_valid_code_in_any_form_creates_an_enrolled_trainee(
+    client: FlaskClient, cohort: Cohort, typed: str
+) -> None:
+    code = cohort.invite_code
+    assert code
+    typed_code = typed.format(code=code, lower=code.lower(), a=code[:4], b=code[4:], a_lower=code[:4].lower())
+    response = client.post("/register", data=form_data(typed_code))
+    db.session.expire_all()
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/path"
+
+    user = db.session.scalars(select(User).where(User.email == "awa.kone@example.org")).one()
+    assert user.roles == {Role.TRAINEE}
+    assert user.full_name == "Awa Koné"
+    assert user.phone == "+39 333 123 4567"
+    assert user.country == "CI"
+    assert user.locale == "fr"
+    enrolment = db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)).one()
+    assert enrolment.cohort_id == cohort.id
+    assert enrolment.training_completed_at is None
+    # Logged in: the path opens without logging in again.
+    assert client.get("/path").status_code == 200
+
+
+def test_registration_writes_audit_events(client: FlaskClient, cohort: Cohort) -> None:
+    client.post("/register", data=form_data(cohort.invite_code or ""))
+    db.session.expire_all()
+    user = db.session.scalars(select(User).where(User.email == "awa.kone@example.org")).one()
+    enrolment = db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)).one()
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    created = [e for e in events if e.action == "user.created" and e.object_id == user.id]
+    enrolled = [e for e in events if e.action == "enrolment.created" and e.object_id == enrolment.id]
+    assert len(created) == 1
+    assert created[0].object_type == "user"
+    assert created[0].after["email"] == "awa.kone@example.org"
+    assert created[0].after["roles"] == ["trainee"]
+    assert "password" not in str(created[0].after)
+    assert len(enrolled) == 1
+    assert enrolled[0].actor_id == user.id
+    assert enrolled[0].after == {"user_id": user.id, "cohort_id": cohort.id}
+
+
+def test_the_code_in_the_link_fills_the_form(client: FlaskClient, cohort: Cohort) -> None:
+    html = client.get(f"/register?code={cohort.invite_code}").get_data(as_text=True)
+    assert field_value(html, "invite_code") == cohort.invite_code
+
+
+def test_a_wrong_code_keeps_everything_typed_and_creates_nothing(client: FlaskClient, cohort: Cohort) -> None:
+    users, events = count(User), count(AuditEvent)
+    data = form_data("WRONG-CODE")
+    response = client.post("/register", data=data)
+    db.session.expire_all()
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert error_fields(html) == {"invite_code"}
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*id="invite_code"[^>]*>', html).group(0)
+    assert_typed_values_kept(html, data)
+    assert count(User) == users
+    assert count(Enrolment) == 0
+    assert count(AuditEvent) == events
+    assert client.get("/path").status_code == 302
+
+
+def test_the_wrong_code_message_is_in_english_for_an_english_browser(
+    client: FlaskClient, cohort: Cohort
+) -> None:
+    response = client.post(
+        "/register", data=form_data("WRONG-CODE", locale="en"), headers={"Accept-Language": "en"}
+    )
+    db.session.expire_all()
+    assert "This invite code is not valid." in response.get_data(as_text=True)
+
+
+def test_a_duplicate_email_is_reported_at_the_email_field(
+    client: FlaskClient, cohort: Cohort, trainee: User
+) -> None:
+    users = count(User)
+    data = form_data(cohort.invite_code or "", email="FATOU.NDIAYE@example.org")
+    response = client.post("/register", data=data)
+    db.session.expire_all()
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert error_fields(html) == {"email"}
+    assert_typed_values_kept(html, data)
+    assert count(User) == users
+    assert count(Enrolment) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"confirm": "something else entirely"}, "confirm"),
+        ({"password": "short", "confirm": "short"}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"full_name": ""}, "full_name"),
+    ],
+)
+def test_bad_input_is_reported_at_its_field(
+    client: FlaskClient, cohort: Cohort, changes: dict[str, str], field: str
+) -> None:
+    response = client.post("/register", data=form_data(cohort.invite_code or "", **changes))
+    db.session.expire_all()
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert field in error_fields(html)
+    assert field_value(html, "invite_code") == cohort.invite_code
+    assert count(User) == 0
+
+
+def test_a_closed_registration_code_no_longer_works(
+    client: FlaskClient, cohort: Cohort, manager: User
+) -> None:
+    old_code = cohort.invite_code or ""
+    close_registration(cohort, manager)
+    db.session.commit()
+    response = client.post("/register", data=form_data(old_code))
+    db.session.expire_all()
+    assert response.status_code == 200
+    assert error_fields(response.get_data(as_text=True)) == {"invite_code"}
+    assert count(User) == 1  # only the manager
+
+
+def test_a_retired_code_no_longer_works_and_the_new_one_does(
+    client: FlaskClient, cohort: Cohort, manager: User
+) -> None:
+    old_code = cohort.invite_code or ""
+    new_code = issue_invite_code(cohort, manager)
+    db.session.commit()
+    refused = client.post("/register", data=form_data(old_code))
+    db.session.expire_all()
+    assert error_fields(refused.get_data(as_text=True)) == {"invite_code"}
+    accepted = client.post("/register", data=form_data(new_code))
+    db.session.expire_all()
+    assert accepted.status_code == 302
+    assert count(Enrolment) == 1
+
+
+def test_a_logged_in_person_is_sent_home(client: FlaskClient, cohort: Cohort) -> None:
+    client.post("/register", data=form_data(cohort.invite_code or ""))
+    db.session.expire_all()
+    response = client.get("/register")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/path"
