@@ -44,5 +44,5 @@ seed: translations ## Load the demo data again (idempotent: adds only what is mi
 	$(BIN)/flask seed-demo
 
 messages: install ## Extract UI strings into translations/messages.pot and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" --sort-by-file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -26,6 +26,8 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
     BABEL_TRANSLATION_DIRECTORIES = "../translations"
     CURRENCY = "EUR"
+    #: The largest microcredit the programme lends to one business; plans asking more get a warning.
+    PROGRAMME_LOAN_LIMIT = "25000"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -16,6 +16,7 @@ from workbench.auth.roles import Role
 from workbench.auth.services import create_user, find_user_by_email, hash_password
 from workbench.extensions import db
 from workbench.mentoring.services import assign_mentor, current_assignment
+from workbench.plans.demo import seed_plans
 from workbench.programme.models import Cohort
 from workbench.programme.services import complete_training, create_cohort, enrol, enrolment_of
 
@@ -98,7 +99,7 @@ def demo_email(full_name: str) -> str:
 
 def seed_demo() -> dict[str, int]:
     """Load the demo programme; returns how many records of each kind were added."""
-    added = {"people": 0, "cohorts": 0, "enrolments": 0, "mentor_assignments": 0}
+    added = {"people": 0, "cohorts": 0, "enrolments": 0, "mentor_assignments": 0, "plans": 0}
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow on purpose
 
     def person(full_name: str, email: str, roles, locale: str, country: str | None) -> User:
@@ -134,8 +135,10 @@ def seed_demo() -> dict[str, int]:
     manager = staff["manager@example.org"]
     mentors = [staff["mentor1@example.org"], staff["mentor2@example.org"]]
     db.session.flush()
+    trainees = []
     for index, (full_name, country, locale) in enumerate(TRAINEES):
         trainee = person(full_name, demo_email(full_name), (Role.TRAINEE,), locale, country)
+        trainees.append(trainee)
         db.session.flush()
         enrolment = enrolment_of(trainee)
         if enrolment is None:
@@ -146,5 +149,7 @@ def seed_demo() -> dict[str, int]:
             if current_assignment(trainee) is None:
                 assign_mentor(trainee, mentors[index // MENTEES_PER_MENTOR], manager)
                 added["mentor_assignments"] += 1
+    db.session.flush()
+    added["plans"] = seed_plans(trainees, mentors[0])
     db.session.flush()
     return added

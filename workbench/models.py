@@ -3,6 +3,18 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.mentoring.models import MentorAssignment
+from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion
 from workbench.programme.models import Cohort, Enrolment
 
-__all__ = ["AuditEvent", "Cohort", "Enrolment", "MentorAssignment", "PasswordReset", "RoleGrant", "User"]
+__all__ = [
+    "AuditEvent",
+    "BusinessPlan",
+    "Cohort",
+    "Enrolment",
+    "MentorAssignment",
+    "PasswordReset",
+    "PlanAnswer",
+    "PlanVersion",
+    "RoleGrant",
+    "User",
+]

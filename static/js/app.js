@@ -27,3 +27,17 @@
     }
   });
 })();
+
+// Autosave that cannot reach the server says so, and keeps the text in the page (nothing is lost).
+(function () {
+  "use strict";
+  function offline(event) {
+    var status = document.getElementById("save-status");
+    if (status && event.detail && event.detail.elt && event.detail.elt.contains(status)) {
+      status.textContent = status.getAttribute("data-offline");
+      status.classList.add("save-error");
+    }
+  }
+  document.addEventListener("htmx:sendError", offline);
+  document.addEventListener("htmx:responseError", offline);
+})();

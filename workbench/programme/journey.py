@@ -75,9 +75,9 @@ class PathStep:
     done_at: datetime | None
 
 
-def path_facts(enrolment: Enrolment | None) -> dict[str, datetime]:
-    """When each step was reached, for the steps that have been."""
-    facts: dict[str, datetime] = {}
+def path_facts(enrolment: Enrolment | None, more: dict[str, datetime] | None = None) -> dict[str, datetime]:
+    """When each step was reached, for the steps that have been; `more` adds facts from other domains."""
+    facts: dict[str, datetime] = dict(more or {})
     if enrolment is not None:
         facts["enrolled"] = enrolment.enrolled_at
         if enrolment.training_completed_at is not None:
@@ -85,9 +85,13 @@ def path_facts(enrolment: Enrolment | None) -> dict[str, datetime]:
     return facts
 
 
-def trainee_path(enrolment: Enrolment | None) -> list[PathStep]:
-    """The steps of the journey for the trainee of `enrolment` (None: not enrolled yet)."""
-    facts = path_facts(enrolment)
+def trainee_path(enrolment: Enrolment | None, more: dict[str, datetime] | None = None) -> list[PathStep]:
+    """The steps of the journey for the trainee of `enrolment` (None: not enrolled yet).
+
+    `more` carries what other domains know (plans drafted and submitted), as from
+    plans.services.journey_facts.
+    """
+    facts = path_facts(enrolment, more)
     steps: list[PathStep] = []
     next_given = False
     for definition in STEPS:

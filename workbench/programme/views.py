@@ -17,6 +17,7 @@ from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.mentoring import services as mentoring
+from workbench.plans.services import journey_facts
 from workbench.programme import services
 from workbench.programme.forms import CohortForm, MentorForm, RolesForm, StaffForm
 from workbench.programme.journey import trainee_path
@@ -37,7 +38,7 @@ def my_path():
     assignment = mentoring.current_assignment(current_user)
     return render(
         "programme/my_path.html",
-        steps=trainee_path(enrolment),
+        steps=trainee_path(enrolment, journey_facts([current_user.id])[current_user.id]),
         enrolment=enrolment,
         mentor=assignment.mentor if assignment else None,
     )

@@ -29,6 +29,10 @@ HOMES = (
 )
 
 
+#: Further pages a role reaches from the navigation bar, after the homes.
+LINKS = (Home(Role.TRAINEE, "plans.index", _l("My business plans")),)
+
+
 def homes_for(user: User) -> list[Home]:
     return [home for home in HOMES if user.has_role(home.role)]
 
@@ -52,5 +56,6 @@ def init_navigation(app: Flask) -> None:
     @app.context_processor
     def navigation_context() -> dict[str, object]:
         if current_user and current_user.is_authenticated:
-            return {"nav_homes": homes_for(current_user)}
+            links = [link for link in LINKS if current_user.has_role(link.role)]
+            return {"nav_homes": homes_for(current_user) + links}
         return {"nav_homes": []}

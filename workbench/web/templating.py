@@ -33,11 +33,11 @@ def is_htmx_fragment_request() -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
-def render(template: str, fragment: str | None = None, **context: Any) -> str:
+def render(template_name: str, fragment: str | None = None, **context: Any) -> str:
     """Render the page, or only its block `fragment` when htmx asks for a fragment."""
     if fragment and is_htmx_fragment_request():
-        return render_block(template, fragment, **context)
-    return render_template(template, **context)
+        return render_block(template_name, fragment, **context)
+    return render_template(template_name, **context)
 
 
 def money(amount: Decimal | int | float | str | None, currency: str | None = None) -> str:
@@ -67,6 +67,23 @@ def moment(value: datetime | None, fmt: str = "short") -> str:
     return "" if value is None else format_datetime(as_utc(value), fmt)
 
 
+def month_name(value: str | None) -> str:
+    """A plan month "YYYY-MM" as the locale writes it ("marzo 2027")."""
+    if not value:
+        return ""
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+        return format_date(date(year, month, 1), "LLLL yyyy")
+    except ValueError:
+        return str(value)
+
+
+def month_names() -> list[str]:
+    """January to December, abbreviated, in the page's language."""
+    names = get_locale().months["stand-alone"]["abbreviated"]
+    return [names[month] for month in range(1, 13)]
+
+
 def role_label(value: str) -> str:
     return Role(value).label
 
@@ -89,6 +106,7 @@ def init_templating(app: Flask) -> None:
         role_label=role_label,
         country_name=country_name,
         audit_label=audit_label,
+        month_name=month_name,
     )
-    app.jinja_env.globals.update(can_manage_people=can_manage_people)
+    app.jinja_env.globals.update(can_manage_people=can_manage_people, month_names=month_names)
     init_navigation(app)

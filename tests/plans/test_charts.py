@@ -1,0 +1,467 @@
+"""Chart geometry (pure: assumptions -> projection -> coordinates) and the SVG the macros draw from it."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+from flask import Flask, render_template_string
+from flask_babel import force_locale
+
+from workbench.finance import ProjectionResult, project
+from workbench.plans.charts import (
+    HEIGHT,
+    WIDTH,
+    Chart,
+    cash_chart,
+    nice_ticks,
+    revenue_costs_chart,
+)
+
+NICE_MULTIPLES = {Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)}
+
+
+def plan(**overrides: object) -> dict:
+    """A small takeaway: sales start in month 3 and grow, so cash dips below zero before recovering."""
+    document: dict = {
+        "start_month": "2027-03",
+        "months": 24,
+        "startup_costs": [{"name": "Oven", "amount": 8000}],
+        "own_funds": 2000,
+        "loans": [{"principal": 6000, "annual_rate": 0.07, "term_months": 24, "method": "annuity"}],
+        "revenue_streams": [
+            {
+                "units_per_month": 170,
+                "unit_price": 10,
+                "unit_cost": 4,
+                "monthly_growth": 0.07,
+                "start_month": 3,
+            }
+        ],
+        "fixed_costs": [{"name": "Rent", "monthly": 1200}],
+        "owner_drawings": 300,
+        "tax_rate": 0.05,
+    }
+    document.update(overrides)
+    return document
+
+
+def check_ticks(chart: Chart) -> None:
+    """Ticks ascend by one round step, include 0, and sit inside the plot from bottom (lowest) to top."""
+    values = [tick.value for tick in chart.y_ticks]
+    assert values == sorted(values)
+    assert len(set(values)) == len(values) >= 2
+    assert Decimal(0) in values
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    assert len(steps) == 1
+    step = steps.pop()
+    assert step.scaleb(-step.adjusted()).normalize() in NICE_MULTIPLES
+    plot = chart.plot
+    assert chart.y_ticks[0].y == pytest.approx(plot.bottom)
+    assert chart.y_ticks[-1].y == pytest.approx(plot.top)
+    assert plot.top <= chart.zero_y <= plot.bottom
+    zero_tick = next(tick for tick in chart.y_ticks if tick.value == 0)
+    assert zero_tick.y == pytest.approx(chart.zero_y)
+
+
+def check_inside(chart: Chart) -> None:
+    plot = chart.plot
+    assert 0 < plot.left < plot.right <= chart.width
+    assert 0 < plot.top < plot.bottom <= chart.height
+    for bar in chart.bars:
+        assert plot.left <= bar.x
+        assert bar.x + bar.width <= plot.right + 0.01
+        assert plot.top - 0.01 <= bar.y
+        assert bar.y + bar.height <= plot.bottom + 0.01
+    for series in chart.series:
+        for x, y in series.coords:
+            assert plot.left <= x <= plot.right
+            assert plot.top - 0.01 <= y <= plot.bottom + 0.01
+
+
+def centre(chart: Chart, month: int) -> float:
+    return chart.plot.left + (month - 0.5) * chart.plot.width / len(chart.months)
+
+
+def value_at(chart: Chart, y: float) -> Decimal:
+    """Invert the y scale, to check that a drawn point stands for the right amount."""
+    low, high = chart.y_ticks[0].value, chart.y_ticks[-1].value
+    share = (chart.plot.bottom - y) / chart.plot.height
+    return low + (high - low) * Decimal(str(share))
+
+
+def test_the_cash_chart_has_one_bar_per_month_flagged_below_zero() -> None:
+    result = project(plan())
+    closing = result.table["closing_cash"]
+    assert any(v < 0 for v in closing)
+    assert any(v > 0 for v in closing)
+
+    chart = cash_chart(result)
+
+    assert (chart.width, chart.height, chart.view_box) == (WIDTH, HEIGHT, f"0 0 {WIDTH} {HEIGHT}")
+    assert chart.kind == "cash"
+    assert len(chart.bars) == len(result.months) == 24
+    assert [bar.negative for bar in chart.bars] == [v < 0 for v in closing]
+    assert [bar.value for bar in chart.bars] == list(closing)
+    assert [bar.label for bar in chart.bars] == list(result.months)
+    assert [bar.month for bar in chart.bars] == list(range(1, 25))
+    for bar in chart.bars:
+        # Bars grow up from the zero line, or hang down from it.
+        edge = bar.y + bar.height if not bar.negative else bar.y
+        assert edge == pytest.approx(chart.zero_y, abs=0.01)
+        end = bar.y if not bar.negative else bar.y + bar.height
+        assert value_at(chart, end) == pytest.approx(bar.value, abs=Decimal(50))
+        assert bar.x + bar.width / 2 == pytest.approx(centre(chart, bar.month), abs=0.02)
+    check_ticks(chart)
+    check_inside(chart)
+    assert chart.y_ticks[0].value <= min(closing)
+    assert chart.y_ticks[-1].value >= max(closing)
+    assert chart.series == ()
+
+
+def test_the_cash_chart_marks_the_lowest_month_and_summarises_it() -> None:
+    result = project(plan())
+    chart = cash_chart(result)
+    closing = result.table["closing_cash"]
+    lowest = chart.marker("min_cash")
+
+    assert lowest is not None
+    assert lowest.month == result.metrics["min_cash_month"] == closing.index(min(closing)) + 1
+    assert lowest.value == result.metrics["min_cash"] < 0
+    assert lowest.label == result.months[lowest.month - 1]
+    bar = chart.bars[lowest.month - 1]
+    assert lowest.x == pytest.approx(bar.x + bar.width / 2, abs=0.02)
+    assert lowest.y == pytest.approx(bar.y + bar.height, abs=0.01)  # the bottom of a negative bar
+    assert (chart.low, chart.low_month) == (min(closing), lowest.month)
+    assert (chart.high, chart.high_month) == (max(closing), closing.index(max(closing)) + 1)
+    assert chart.marker("break_even") is None
+
+
+def test_a_what_if_case_adds_one_point_per_month_and_the_scale_covers_it() -> None:
+    base = project(plan())
+    worse = project(plan(), {"sales_factor": 0.6, "delay_months": 2})
+    assert min(worse.table["closing_cash"]) < min(base.table["closing_cash"])
+
+    chart = cash_chart(base, compare=worse)
+
+    line = chart.line("scenario")
+    assert line is not None
+    assert line.values == worse.table["closing_cash"]
+    assert len(line.coords) == len(base.months)
+    pairs = line.points.split(" ")
+    assert len(pairs) == len(base.months)
+    for (x, y), pair in zip(line.coords, pairs, strict=True):
+        px, py = (float(part) for part in pair.split(","))
+        assert (px, py) == pytest.approx((x, y), abs=0.01)
+    assert [x for x, _y in line.coords] == pytest.approx([centre(chart, m) for m in range(1, 25)], abs=0.02)
+    assert chart.y_ticks[0].value <= min(worse.table["closing_cash"])
+    check_ticks(chart)
+    check_inside(chart)
+    # The bars stay the base case.
+    assert [bar.value for bar in chart.bars] == list(base.table["closing_cash"])
+
+
+def test_a_comparison_over_other_months_is_refused() -> None:
+    with pytest.raises(ValueError, match="same months"):
+        cash_chart(project(plan()), compare=project(plan(months=12)))
+
+
+def test_the_revenue_chart_marks_break_even_where_revenue_reaches_the_costs() -> None:
+    result = project(plan())
+    table = result.table
+    month = result.metrics["break_even_month"]
+    assert month is not None
+    assert month > 3
+
+    chart = revenue_costs_chart(result)
+
+    assert chart.kind == "revenue_costs"
+    assert chart.bars == ()
+    revenue, costs, outgoings = chart.line("revenue"), chart.line("costs"), chart.line("outgoings")
+    assert revenue is not None
+    assert costs is not None
+    assert outgoings is not None
+    assert revenue.values == table["revenue"]
+    assert costs.values == tuple(
+        v + f for v, f in zip(table["variable_costs"], table["fixed_costs"], strict=True)
+    )
+    assert outgoings.values == tuple(
+        c + i + p + t + d
+        for c, i, p, t, d in zip(
+            costs.values, table["interest"], table["principal"], table["tax"], table["drawings"], strict=True
+        )
+    )
+    assert all(len(s.coords) == 24 for s in chart.series)
+    marker = chart.marker("break_even")
+    assert marker is not None
+    assert marker.month == month
+    assert marker.label == result.months[month - 1]
+    assert marker.x == pytest.approx(centre(chart, month), abs=0.02)
+    assert marker.x == revenue.coords[month - 1][0]
+    # The line crosses there: revenue below costs the month before, at or above them from that month.
+    assert revenue.values[month - 2] < costs.values[month - 2]
+    assert revenue.values[month - 1] >= costs.values[month - 1]
+    assert revenue.coords[month - 1][1] <= costs.coords[month - 1][1]  # higher on screen = smaller y
+    check_ticks(chart)
+    check_inside(chart)
+    assert (chart.low, chart.high) == (min(table["revenue"]), max(table["revenue"]))
+
+
+def test_without_break_even_there_is_no_marker() -> None:
+    result = project(plan(revenue_streams=[{"units_per_month": 10, "unit_price": 10}]))
+    assert result.metrics["break_even_month"] is None
+    chart = revenue_costs_chart(result)
+    assert chart.markers == ()
+    assert chart.marker("break_even") is None
+
+
+def test_all_zeros_draw_flat_on_the_zero_line() -> None:
+    result = project({"start_month": "2027-01", "months": 12})
+    assert set(result.table["closing_cash"]) == {Decimal("0.00")}
+
+    for chart in (cash_chart(result), revenue_costs_chart(result)):
+        check_ticks(chart)
+        check_inside(chart)
+        assert chart.zero_y == pytest.approx(chart.plot.bottom)
+        assert all(y == pytest.approx(chart.zero_y) for s in chart.series for _x, y in s.coords)
+    bars = cash_chart(result).bars
+    assert len(bars) == 12
+    assert all(bar.height == 0 and not bar.negative for bar in bars)
+
+
+def test_a_single_month() -> None:
+    one_month = plan(months=1, revenue_streams=[{"units_per_month": 100, "unit_price": 20}])
+    result = project(one_month)
+    cash = cash_chart(result, compare=project(one_month, {"sales_factor": 0.5}))
+    assert len(cash.bars) == 1
+    assert cash.bars[0].width <= 48
+    assert cash.bars[0].x + cash.bars[0].width / 2 == pytest.approx(centre(cash, 1), abs=0.02)
+    assert [t.month for t in cash.x_ticks] == [1]
+    assert len(cash.line("scenario").coords) == 1
+    check_ticks(cash)
+    check_inside(cash)
+    chart = revenue_costs_chart(result)
+    assert all(len(s.coords) == 1 for s in chart.series)
+    assert chart.marker("break_even").month == 1
+    check_ticks(chart)
+
+
+def test_ten_years_of_months() -> None:
+    result = project(plan(months=120, loans=[], own_funds=8000))
+    chart = cash_chart(result)
+
+    assert len(chart.bars) == 120
+    ticks = chart.x_ticks
+    assert ticks[0].month == 1
+    assert ticks[0].label == "2027-03"
+    assert len(ticks) <= 12
+    assert [t.month for t in ticks] == list(range(1, 121, 12))
+    assert [t.label for t in ticks] == [result.months[t.month - 1] for t in ticks]
+    # Bars never overlap and fit in the plot.
+    for left, right in zip(chart.bars, chart.bars[1:], strict=False):
+        assert left.x + left.width < right.x
+    check_inside(chart)
+    check_ticks(chart)
+
+
+@pytest.mark.parametrize(("months", "every"), [(3, 1), (6, 1), (12, 3), (24, 6), (36, 6), (60, 12)])
+def test_month_labels_thin_out_as_the_horizon_grows(months: int, every: int) -> None:
+    chart = cash_chart(project(plan(months=months)))
+    assert [t.month for t in chart.x_ticks] == list(range(1, months + 1, every))
+    assert [t.x for t in chart.x_ticks] == pytest.approx(
+        [centre(chart, t.month) for t in chart.x_ticks], abs=0.02
+    )
+    assert [t.label for t in chart.x_ticks] == [chart.months[t.month - 1] for t in chart.x_ticks]
+
+
+def test_all_negative_cash_hangs_from_a_zero_line_at_the_top() -> None:
+    result = project(
+        {
+            "start_month": "2027-01",
+            "months": 18,
+            "startup_costs": [{"amount": 5000}],
+            "fixed_costs": [{"monthly": 700}],
+        }
+    )
+    closing = result.table["closing_cash"]
+    assert max(closing) < 0
+
+    chart = cash_chart(result)
+
+    assert all(bar.negative for bar in chart.bars)
+    assert chart.y_ticks[-1].value == 0
+    assert chart.zero_y == pytest.approx(chart.plot.top)
+    assert all(bar.y == pytest.approx(chart.zero_y) for bar in chart.bars)
+    assert chart.y_ticks[0].value <= min(closing)
+    heights = [bar.height for bar in chart.bars]
+    assert heights == sorted(heights)  # cash only falls
+    check_ticks(chart)
+    check_inside(chart)
+
+
+def test_huge_amounts_keep_round_ticks_and_room_for_their_labels() -> None:
+    result = project(
+        plan(
+            startup_costs=[{"amount": "2500000000000"}],
+            own_funds="1000000000000",
+            loans=[],
+            revenue_streams=[{"units_per_month": 1000000, "unit_price": 100000}],
+        )
+    )
+    for chart in (cash_chart(result), revenue_costs_chart(result)):
+        check_ticks(chart)
+        check_inside(chart)
+        assert chart.plot.left <= 200
+        assert chart.plot.width > 300
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        ("0", "0", None),
+        ("0", "9", ("0", "2", "4", "6", "8", "10")),
+        ("-7", "0", ("-8", "-6", "-4", "-2", "0")),
+        ("-123456", "789", ("-125000", "-100000", "-75000", "-50000", "-25000", "0", "25000")),
+        ("0", "0.37", ("0.0", "0.1", "0.2", "0.3", "0.4")),
+        ("0", "12", ("0.0", "2.5", "5.0", "7.5", "10.0", "12.5")),
+        ("250", "990", ("0", "200", "400", "600", "800", "1000")),  # 0 is always in the range
+        ("-1000", "-250", ("-1000", "-800", "-600", "-400", "-200", "0")),
+    ],
+)
+def test_nice_ticks(low: str, high: str, expected: tuple[str, ...] | None) -> None:
+    ticks = nice_ticks(Decimal(low), Decimal(high))
+    assert Decimal(0) in ticks
+    assert list(ticks) == sorted(ticks)
+    assert ticks[0] <= min(Decimal(low), 0)
+    assert ticks[-1] >= max(Decimal(high), 0)
+    assert 3 <= len(ticks) - 1 <= 8
+    if expected is not None:
+        assert [str(t) for t in ticks] == list(expected)
+    else:
+        assert ticks[0] == 0
+        assert ticks[-1] == 1
+
+
+def test_the_dom_id_is_stable_and_differs_by_title() -> None:
+    chart = cash_chart(project(plan()))
+    assert chart.dom_id("Cash") == chart.dom_id("Cash")
+    assert chart.dom_id("Cash") != chart.dom_id("Cash: what if")
+    assert re.fullmatch(r"chart-cash-[0-9a-f]{8}", chart.dom_id("Cash"))
+
+
+# The macros ------------------------------------------------------------------------------------------------
+
+
+def render(app: Flask, source: str, **context: object) -> str:
+    with app.test_request_context(), force_locale("en"):
+        return render_template_string(source, **context)
+
+
+def svg_of(html: str) -> ET.Element:
+    """The <svg> element, parsed as XML: it must be well-formed to be drawn the same by WeasyPrint."""
+    match = re.search(r"<svg class=\"chart .*?</svg>", html, re.S)
+    assert match, "no chart svg"
+    return ET.fromstring(match.group(0))  # noqa: S314 - our own template's output
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def assert_safe(html: str) -> None:
+    """Nothing the Content-Security-Policy or WeasyPrint would refuse."""
+    assert "style=" not in html
+    assert "<script" not in html
+    assert "foreignObject" not in html
+    assert "var(--" not in html
+
+
+def test_the_cash_macro_draws_one_rect_per_month(app: Flask, app_context: None) -> None:
+    result: ProjectionResult = project(plan())
+    chart = cash_chart(result)
+    negatives = sum(v < 0 for v in result.table["closing_cash"])
+
+    html = render(
+        app, '{% from "_macros/charts.html" import cash_chart %}{{ cash_chart(chart, "t") }}', chart=chart
+    )
+
+    assert_safe(html)
+    assert html.count("<svg") == html.count("</svg>") >= 1
+    svg = svg_of(html)
+    assert svg.get("role") == "img"
+    assert svg.get("viewBox") == "0 0 640 260"
+    assert svg.get("width") == "100%"
+    assert svg.get("preserveAspectRatio")
+    bars = [r for r in svg.iter(SVG + "rect") if "bar" in r.get("class", "").split()]
+    assert len(bars) == len(result.months) == 24
+    assert sum("bar-negative" in r.get("class") for r in bars) == negatives > 0
+    assert [float(r.get("height")) for r in bars] == [bar.height for bar in chart.bars]
+    # The accessible name and description point at the svg's own <title> and <desc>.
+    labelled = svg.get("aria-labelledby").split()
+    title, desc = svg.find(SVG + "title"), svg.find(SVG + "desc")
+    assert [title.get("id"), desc.get("id")] == labelled
+    assert title.text == "t"
+    assert result.months[0] in desc.text
+    assert result.months[-1] in desc.text
+    assert len(svg.findall(f".//{SVG}circle[@class='marker marker-min-cash']")) == 1
+    assert len(svg.findall(f".//{SVG}line[@class='zero-line']")) == 1
+    assert len(svg.findall(f".//{SVG}text[@class='tick']")) == len(chart.y_ticks) + len(chart.x_ticks)
+    assert 'class="chart-legend"' in html
+    assert "line-scenario" not in html
+
+
+def test_the_cash_macro_draws_the_what_if_line(app: Flask, app_context: None) -> None:
+    chart = cash_chart(project(plan()), compare=project(plan(), {"sales_factor": 0.7}))
+    html = render(
+        app, '{% from "_macros/charts.html" import chart %}{{ chart(c, "Cash: what if") }}', c=chart
+    )
+    assert_safe(html)
+    lines = svg_of(html).findall(f".//{SVG}polyline")
+    assert [line.get("class") for line in lines] == ["line line-scenario"]
+    assert len(lines[0].get("points").split()) == 24
+    assert chart.dom_id("Cash: what if") in html
+
+
+def test_the_revenue_macro_draws_three_lines_and_the_break_even(app: Flask, app_context: None) -> None:
+    result = project(plan())
+    chart = revenue_costs_chart(result)
+    html = render(
+        app,
+        '{% from "_macros/charts.html" import revenue_costs_chart %}{{ revenue_costs_chart(c, "Sales") }}',
+        c=chart,
+    )
+    assert_safe(html)
+    svg = svg_of(html)
+    classes = sorted(line.get("class") for line in svg.iter(SVG + "polyline"))
+    assert classes == ["line line-costs", "line line-outgoings", "line line-revenue"]
+    assert not [r for r in svg.iter(SVG + "rect")]
+    marker = svg.find(f".//{SVG}g[@class='marker marker-break-even']/{SVG}line")
+    assert marker is not None
+    assert float(marker.get("x1")) == chart.marker("break_even").x
+    assert result.months[result.metrics["break_even_month"] - 1] in svg.find(SVG + "desc").text
+
+    never = revenue_costs_chart(project(plan(revenue_streams=[])))
+    html = render(
+        app,
+        '{% from "_macros/charts.html" import revenue_costs_chart %}{{ revenue_costs_chart(c, "Sales") }}',
+        c=never,
+    )
+    assert_safe(html)
+    assert svg_of(html).find(f".//{SVG}g[@class='marker marker-break-even']") is None
+    assert "never covers its monthly costs" in html
+
+
+def test_a_single_month_draws_dots_where_a_line_would_be_invisible(app: Flask, app_context: None) -> None:
+    one_month = plan(months=1, revenue_streams=[{"units_per_month": 100, "unit_price": 20}])
+    chart = revenue_costs_chart(project(one_month))
+    html = render(
+        app,
+        '{% from "_macros/charts.html" import revenue_costs_chart %}{{ revenue_costs_chart(c, "One") }}',
+        c=chart,
+    )
+    assert_safe(html)
+    dots = [c for c in svg_of(html).iter(SVG + "circle") if c.get("class", "").startswith("dot ")]
+    assert sorted(d.get("class") for d in dots) == ["dot dot-costs", "dot dot-outgoings", "dot dot-revenue"]
+    assert {float(d.get("cx")) for d in dots} == {chart.marker("break_even").x}

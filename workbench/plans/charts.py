@@ -1,0 +1,333 @@
+"""Geometry of the plan's charts, drawn as server-side SVG by templates/_macros/charts.html.
+
+Pure Python: no Flask, no SQLAlchemy, no formatting. This module only turns a ProjectionResult into
+coordinates in viewBox units (``WIDTH`` x ``HEIGHT``, y growing downwards); the macros draw them, so the
+same picture comes out in the browser, in print and in the WeasyPrint PDF.
+
+- :func:`cash_chart`: closing cash by month as bars (months below zero flagged ``negative``), the zero line,
+  the lowest month marked (``min_cash``) and, optionally, a what-if scenario's closing cash as a line.
+- :func:`revenue_costs_chart`: revenue against costs by month, the break-even month marked.
+
+Months are bands of equal width across the plot area; month m (1-based) is centred at
+``plot.left + (m - 0.5) x band``. The y scale runs over round ticks (steps of 1, 2, 2.5 or 5 x 10^n) and
+always includes 0, so bars grow up or down from the zero line.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from workbench.finance import ProjectionResult
+
+WIDTH = 640
+HEIGHT = 260
+#: Target number of intervals between y ticks; the result has between 3 and 8 intervals.
+Y_INTERVALS = 5
+_NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+_TOP, _RIGHT, _BOTTOM = 12.0, 28.0, 26.0
+#: Rough width of one character of a tick label (font-size 11 in the macros), to size the left margin.
+_CHAR_WIDTH = 6.4
+_MIN_LEFT, _MAX_LEFT = 52.0, 200.0
+_BAR_SHARE = 0.7  # of the band
+_MAX_BAR_WIDTH = 48.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlotArea:
+    """The rectangle the data is drawn in, inside the viewBox; axis labels go in the margins around it."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return _r(self.left + self.width)
+
+    @property
+    def bottom(self) -> float:
+        return _r(self.top + self.height)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One month's bar; ``y`` is its top edge, so a negative value's bar starts at the zero line."""
+
+    month: int  # 1-based projection month
+    label: str  # "YYYY-MM"
+    value: Decimal
+    x: float
+    y: float
+    width: float
+    height: float
+    negative: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A line, one point per month at the centre of its band. ``name``: "scenario", "revenue", "costs" or
+    "outgoings"; ``points`` is ready for ``<polyline points="...">``; ``coords`` the same as pairs."""
+
+    name: str
+    values: tuple[Decimal, ...]
+    coords: tuple[tuple[float, float], ...]
+
+    @property
+    def points(self) -> str:
+        return " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in self.coords)
+
+
+@dataclass(frozen=True, slots=True)
+class YTick:
+    value: Decimal
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class XTick:
+    month: int  # 1-based
+    label: str  # "YYYY-MM"
+    x: float
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A month singled out: ``kind`` "min_cash" (a dot at (x, y)) or "break_even" (a vertical line at x)."""
+
+    kind: str
+    month: int  # 1-based
+    label: str  # "YYYY-MM"
+    value: Decimal
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Everything a macro needs to draw one chart, in viewBox units.
+
+    ``low``/``high`` (and their first months) summarise the main series (closing cash, or revenue) for the
+    SVG's description; ``zero_y`` is where the value 0 lies.
+    """
+
+    kind: str  # "cash" | "revenue_costs"
+    width: int
+    height: int
+    plot: PlotArea
+    months: tuple[str, ...]
+    zero_y: float
+    bars: tuple[Bar, ...]
+    series: tuple[Series, ...]
+    y_ticks: tuple[YTick, ...]
+    x_ticks: tuple[XTick, ...]
+    markers: tuple[Marker, ...]
+    low: Decimal
+    low_month: int
+    high: Decimal
+    high_month: int
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def first_month(self) -> str:
+        return self.months[0]
+
+    @property
+    def last_month(self) -> str:
+        return self.months[-1]
+
+    def dom_id(self, title: str) -> str:
+        """An id for the drawn chart, stable across renders and different for each title (so the same kind of
+        chart can appear twice on a page under two titles): "chart-cash-1a2b3c4d"."""
+        digest = zlib.crc32(f"{self.kind}|{title}".encode())
+        return f"chart-{self.kind.replace('_', '-')}-{digest:08x}"
+
+    def marker(self, kind: str) -> Marker | None:
+        return next((m for m in self.markers if m.kind == kind), None)
+
+    def line(self, name: str) -> Series | None:
+        return next((s for s in self.series if s.name == name), None)
+
+
+def _r(value: float) -> float:
+    """Two decimals are plenty in a 640-unit viewBox; + 0.0 turns -0.0 into 0.0."""
+    return round(value, 2) + 0.0
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def nice_ticks(low: Decimal, high: Decimal, intervals: int = Y_INTERVALS) -> tuple[Decimal, ...]:
+    """Round tick values covering [min(low, 0), max(high, 0)], ascending, 0 always among them.
+
+    The step is the smallest of 1, 2, 2.5, 5 x 10^n at least (high - low) / intervals; the ends are the
+    multiples of the step just outside the data. With no spread at all (every value 0) the range is [0, 1].
+    """
+    low, high = min(low, Decimal(0)), max(high, Decimal(0))
+    if low == high:
+        high = low + 1
+    raw = (high - low) / intervals
+    exponent = raw.adjusted()  # raw = d.ddd x 10^exponent
+    fraction = raw.scaleb(-exponent)
+    multiple = next(step for step in _NICE_STEPS if step >= fraction)
+    step = multiple.scaleb(exponent)
+    places = max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
+    quantum = Decimal(1).scaleb(-places)
+    first = (low / step).to_integral_value(rounding=ROUND_FLOOR)
+    last = (high / step).to_integral_value(rounding=ROUND_CEILING)
+    return tuple((step * k).quantize(quantum) for k in range(int(first), int(last) + 1))
+
+
+def _x_tick_every(months: int) -> int:
+    """Label month 1 and every k-th month after it, so that labels never crowd (at most about 10)."""
+    if months <= 6:
+        return 1
+    if months <= 18:
+        return 3
+    if months <= 48:
+        return 6
+    return 12
+
+
+def _left_margin(ticks: Sequence[Decimal]) -> float:
+    """Room for the longest tick label as the money filter writes it (grouping, cents, currency sign)."""
+    longest = 0
+    for value in ticks:
+        digits = len(str(int(abs(value))))
+        chars = digits + (digits - 1) // 3 + 3 + 2 + (1 if value < 0 else 0)
+        longest = max(longest, chars)
+    return min(_MAX_LEFT, max(_MIN_LEFT, longest * _CHAR_WIDTH + 10))
+
+
+class _Frame:
+    """Scales: month -> band centre, value -> y."""
+
+    def __init__(self, months: Sequence[str], values: Sequence[Decimal]) -> None:
+        self.months = tuple(months)
+        if not self.months:
+            raise ValueError("a chart needs at least one month")
+        self.ticks = nice_ticks(min(values), max(values))
+        self.low, self.high = self.ticks[0], self.ticks[-1]
+        left = _left_margin(self.ticks)
+        self.plot = PlotArea(_r(left), _TOP, _r(WIDTH - left - _RIGHT), _r(HEIGHT - _TOP - _BOTTOM))
+        self.band = self.plot.width / len(self.months)
+        self._span = float(self.high - self.low)
+
+    def y(self, value: Decimal) -> float:
+        share = float(self.high - value) / self._span
+        return _r(self.plot.top + share * self.plot.height)
+
+    def centre(self, month: int) -> float:
+        return _r(self.plot.left + (month - 0.5) * self.band)
+
+    def series(self, name: str, values: Sequence[Decimal]) -> Series:
+        coords = tuple((self.centre(m), self.y(v)) for m, v in enumerate(values, start=1))
+        return Series(name, tuple(values), coords)
+
+    def bars(self, values: Sequence[Decimal]) -> tuple[Bar, ...]:
+        width = min(self.band * _BAR_SHARE, _MAX_BAR_WIDTH)
+        zero = self.y(Decimal(0))
+        bars = []
+        for month, (label, value) in enumerate(zip(self.months, values, strict=True), start=1):
+            end = self.y(value)
+            bars.append(
+                Bar(
+                    month=month,
+                    label=label,
+                    value=value,
+                    x=_r(self.centre(month) - width / 2),
+                    y=min(zero, end),
+                    width=_r(width),
+                    height=_r(abs(end - zero)),
+                    negative=value < 0,
+                )
+            )
+        return tuple(bars)
+
+    def marker(self, kind: str, month: int, value: Decimal) -> Marker:
+        return Marker(kind, month, self.months[month - 1], value, self.centre(month), self.y(value))
+
+    def chart(
+        self,
+        kind: str,
+        main: Sequence[Decimal],
+        bars: tuple[Bar, ...],
+        series: tuple[Series, ...],
+        markers: tuple[Marker, ...],
+    ) -> Chart:
+        every = _x_tick_every(len(self.months))
+        x_ticks = tuple(
+            XTick(m, self.months[m - 1], self.centre(m)) for m in range(1, len(self.months) + 1, every)
+        )
+        low, high = min(main), max(main)
+        return Chart(
+            kind=kind,
+            width=WIDTH,
+            height=HEIGHT,
+            plot=self.plot,
+            months=self.months,
+            zero_y=self.y(Decimal(0)),
+            bars=bars,
+            series=series,
+            y_ticks=tuple(YTick(value, self.y(value)) for value in self.ticks),
+            x_ticks=x_ticks,
+            markers=markers,
+            low=low,
+            low_month=list(main).index(low) + 1,
+            high=high,
+            high_month=list(main).index(high) + 1,
+        )
+
+
+def cash_chart(result: ProjectionResult, compare: ProjectionResult | None = None) -> Chart:
+    """Closing cash by month as bars, the lowest month marked "min_cash"; ``compare`` (a what-if scenario of
+    the same plan, same months) adds its closing cash as the line "scenario". The y scale covers both."""
+    closing = result.table["closing_cash"]
+    values = list(closing)
+    if compare is not None:
+        if compare.months != result.months:
+            raise ValueError("the compared projection must cover the same months")
+        values += compare.table["closing_cash"]
+    frame = _Frame(result.months, values)
+    series = () if compare is None else (frame.series("scenario", compare.table["closing_cash"]),)
+    min_month = result.metrics["min_cash_month"]
+    marker = frame.marker("min_cash", min_month, closing[min_month - 1])
+    return frame.chart("cash", closing, frame.bars(closing), series, (marker,))
+
+
+def revenue_costs_chart(result: ProjectionResult) -> Chart:
+    """Revenue against costs by month, as lines, with the break-even month marked "break_even".
+
+    - "revenue": the revenue row.
+    - "costs": variable_costs + fixed_costs, the costs of running the business. The break-even month (the
+      first month with revenue > 0 and operating profit >= 0) is where "revenue" first reaches this line.
+    - "outgoings": costs + interest + principal + tax + drawings, i.e. everything that goes out every month
+      except the startup investment. Above this line the business also pays the loan, the taxes and the
+      family, and cash grows.
+    """
+    table = result.table
+    revenue = table["revenue"]
+    costs = tuple(v + f for v, f in zip(table["variable_costs"], table["fixed_costs"], strict=True))
+    outgoings = tuple(
+        c + i + p + t + d
+        for c, i, p, t, d in zip(
+            costs, table["interest"], table["principal"], table["tax"], table["drawings"], strict=True
+        )
+    )
+    frame = _Frame(result.months, [*revenue, *costs, *outgoings])
+    series = (
+        frame.series("revenue", revenue),
+        frame.series("costs", costs),
+        frame.series("outgoings", outgoings),
+    )
+    break_even = result.metrics["break_even_month"]
+    markers = () if break_even is None else (frame.marker("break_even", break_even, revenue[break_even - 1]),)
+    return frame.chart("revenue_costs", revenue, (), series, markers)

@@ -1,0 +1,121 @@
+"""What is still missing from a plan, in plain words, section by section. Submitting needs it all done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from workbench.finance import AssumptionsError, parse_assumptions
+from workbench.plans.models import BusinessPlan
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    section_key: str
+    #: The id of the input to jump to, or None for the section as a whole.
+    anchor: str | None
+    message: str
+    done: bool
+
+
+def sources_and_uses(plan: BusinessPlan) -> tuple[Decimal, Decimal] | None:
+    """Money coming in to start (own funds, grants, loans) and money going out to start (startup costs)."""
+    try:
+        parsed = parse_assumptions(plan.assumptions)
+    except AssumptionsError:
+        return None
+    sources = parsed.own_funds + sum((g.amount for g in parsed.grants), Decimal(0))
+    sources += sum((loan.principal for loan in parsed.loans), Decimal(0))
+    uses = sum((c.amount for c in parsed.startup_costs), Decimal(0))
+    return sources, uses
+
+
+def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:
+    from workbench.plans.services import business_type_of
+
+    language = get_locale().language
+    template = business_type_of(plan)
+    items: list[ChecklistItem] = []
+    for section in template.sections:
+        for question in section.questions:
+            if not question.required:
+                continue
+            answer = plan.answer(question.key)
+            text = answer.text.strip() if answer else ""
+            prompt = question.prompt(language)
+            anchor = f"answer-{question.key}"
+            if not text:
+                items.append(
+                    ChecklistItem(section.key, anchor, _("Answer: %(question)s", question=prompt), False)
+                )
+            elif question.min_length and len(text) < question.min_length:
+                message = _(
+                    "Say a little more (at least %(n)d characters): %(question)s",
+                    n=question.min_length,
+                    question=prompt,
+                )
+                items.append(ChecklistItem(section.key, anchor, message, False))
+            elif question.max_length and len(text) > question.max_length:
+                message = _(
+                    "Make it shorter (at most %(n)d characters, now %(now)d): %(question)s",
+                    n=question.max_length,
+                    now=len(text),
+                    question=prompt,
+                )
+                items.append(ChecklistItem(section.key, anchor, message, False))
+            else:
+                items.append(ChecklistItem(section.key, anchor, prompt, True))
+    items.extend(_financial_items(plan))
+    return items
+
+
+def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
+    document = plan.assumptions
+    items = [
+        ChecklistItem(
+            "startup",
+            "startup_costs",
+            _("List what you need to buy or pay to start"),
+            bool(document.get("startup_costs")),
+        ),
+        ChecklistItem(
+            "sales_costs",
+            "revenue_streams",
+            _("Say what you will sell, how many and at what price"),
+            bool(document.get("revenue_streams")),
+        ),
+        ChecklistItem(
+            "sales_costs",
+            "fixed_costs",
+            _("List the costs you pay every month"),
+            bool(document.get("fixed_costs")),
+        ),
+    ]
+    balance = sources_and_uses(plan)
+    if balance is None:
+        items.append(
+            ChecklistItem(
+                "cashflow", None, _("Correct the numbers marked in red in your cash-flow plan"), False
+            )
+        )
+    else:
+        sources, uses = balance
+        items.append(
+            ChecklistItem(
+                "startup",
+                "funding",
+                _("Make the money to start equal to what starting costs"),
+                sources == uses and uses > 0,
+            )
+        )
+    return items
+
+
+def progress(items: list[ChecklistItem]) -> int:
+    """Percent of the checklist done, rounded down so 100 means truly complete."""
+    if not items:
+        return 0
+    return 100 * sum(1 for i in items if i.done) // len(items)

@@ -1,0 +1,158 @@
+"""A plan leaves the app as a PDF (WeasyPrint), a spreadsheet of its projection (openpyxl) or its
+assumptions as JSON, which can be imported back into a new plan."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from workbench.auth.models import User
+from workbench.errors import DomainError
+from workbench.finance import AssumptionsError, ProjectionResult, parse_assumptions
+from workbench.plans.catalogue import UnknownBusinessType, get_business_type
+from workbench.plans.models import BusinessPlan
+
+#: Marks a file as Workbench assumptions, so a wrong file is refused with a clear message.
+JSON_FORMAT = "workbench.assumptions"
+JSON_FORMAT_VERSION = 1
+#: The largest assumptions file accepted on import.
+MAX_IMPORT_BYTES = 512 * 1024
+
+
+def assumptions_json(plan: BusinessPlan) -> bytes:
+    document = {
+        "format": JSON_FORMAT,
+        "version": JSON_FORMAT_VERSION,
+        "business_type": plan.business_type,
+        "title": plan.title,
+        "assumptions": plan.assumptions,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def read_assumptions_json(raw: bytes) -> dict[str, Any]:
+    """Check an uploaded file; DomainError at the file field says what is wrong in plain words."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise DomainError({"file": _("This file is too large to be a plan's numbers.")})
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DomainError({"file": _("This is not a Workbench numbers file (.json).")}) from error
+    if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
+        raise DomainError({"file": _("This is not a Workbench numbers file (.json).")})
+    try:
+        get_business_type(str(document.get("business_type")))
+    except UnknownBusinessType as error:
+        raise DomainError(
+            {"file": _("The file names a business type this programme does not offer.")}
+        ) from error
+    assumptions = document.get("assumptions")
+    if not isinstance(assumptions, dict):
+        raise DomainError({"file": _("The file has no numbers in it.")})
+    try:
+        parse_assumptions(assumptions)
+    except AssumptionsError as error:
+        first = next(iter(error.errors.items()))
+        raise DomainError(
+            {
+                "file": _(
+                    "The numbers in the file are not valid (%(field)s: %(problem)s).",
+                    field=first[0],
+                    problem=first[1],
+                )
+            }
+        ) from error
+    return document
+
+
+def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: dict[str, str]) -> bytes:
+    """One sheet with the monthly cash-flow table (numbers as numbers), one with the key figures."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Cash flow")[:31]
+    bold = Font(bold=True)
+    sheet.append([plan.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([_("Month"), *result.months])
+    for cell in sheet[2]:
+        cell.font = bold
+    negative = PatternFill("solid", fgColor="FDE2E1")
+    for row, values in result.table.items():
+        sheet.append([row_labels.get(row, row), *(float(v) for v in values)])
+        line = sheet.max_row
+        for column, value in enumerate(values, start=2):
+            cell = sheet.cell(row=line, column=column)
+            cell.number_format = "#,##0.00"
+            if row == "closing_cash" and value < 0:
+                cell.fill = negative
+        if row in {"net_cash_flow", "closing_cash", "operating_profit"}:
+            sheet.cell(row=line, column=1).font = bold
+    sheet.column_dimensions["A"].width = 34
+    for column in range(2, len(result.months) + 2):
+        sheet.column_dimensions[get_column_letter(column)].width = 12
+    sheet.freeze_panes = "B3"
+
+    figures = book.create_sheet(_("Key figures")[:31])
+    for name, value in result.metrics.items():
+        figures.append([name, _cell_value(value)])
+    figures.column_dimensions["A"].width = 24
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def plan_pdf(html: str, base_url: str, static_folder: str) -> bytes:
+    """The printable plan page as a PDF. Stylesheets and images are read from the static folder; nothing is
+    fetched from the network. WeasyPrint is imported here because it is slow to load."""
+    from weasyprint import HTML, default_url_fetcher
+
+    for noisy in ("fontTools", "weasyprint"):  # font subsetting logs every table it touches
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    static_root = Path(static_folder).resolve()
+    static_url = base_url.rstrip("/") + "/static/"
+
+    def fetch_static(url: str) -> dict[str, Any]:
+        if url.startswith(static_url):
+            path = (static_root / url[len(static_url) :].split("?")[0]).resolve()
+            if path.is_relative_to(static_root) and path.is_file():
+                return default_url_fetcher(path.as_uri())
+        raise ValueError(f"not a static file of this app: {url}")
+
+    return HTML(string=html, base_url=base_url, url_fetcher=fetch_static).write_pdf()
+
+
+def render_in(language: str, render, *args, **kwargs):
+    """Render a page in another language (the Italian copy for Italian institutions)."""
+    with force_locale(language):
+        return render(*args, **kwargs)
+
+
+def import_plan(owner: User, document: dict[str, Any]) -> BusinessPlan:
+    """A new plan with the numbers of a checked file (see read_assumptions_json)."""
+    from workbench.plans.services import create_plan
+
+    return create_plan(
+        owner=owner,
+        business_type=document["business_type"],
+        title=str(document.get("title") or "")[:160],
+        assumptions=document["assumptions"],
+    )
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if value is None or isinstance(value, int | float | str):
+        return value
+    annual = getattr(value, "annual", None)
+    return float(annual) if annual is not None else getattr(value, "status", str(value))

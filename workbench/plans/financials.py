@@ -1,0 +1,481 @@
+"""The numbers pages of the wizard: which tables each section edits, and the way between the assumptions
+document (the finance core's schema) and the form fields the trainee types in.
+
+Field names are ``<table>-<row>-<column>`` for table cells and ``<key>`` for single values; seasonality is
+``revenue_streams-<row>-seasonality-<month 0..11>``. Numbers are shown with the locale's decimal sign and no
+grouping, and read back in either notation ("9,5" and "9.5"). Rates are shown as percentages (7 for 0.07).
+
+Nothing typed is dropped: a value that is not a number is stored as typed, and the finance core reports it at
+its field (:func:`field_errors`). Rows left completely empty are not stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import get_decimal_symbol
+from flask_babel import lazy_gettext as _l
+
+from workbench.finance import AssumptionsError
+from workbench.finance.errors import FieldError
+
+TEXT, MONEY, NUMBER, PERCENT, WHOLE, YEAR_MONTH, METHOD = (
+    "text",
+    "money",
+    "number",
+    "percent",
+    "whole",
+    "year_month",
+    "method",
+)
+MONTHS_IN_YEAR = 12
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any  # a lazy translated string
+    kind: str
+    default: str = ""
+    help: Any = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: Any
+    help: Any
+    columns: tuple[Column, ...]
+    add_label: Any
+    seasonality: bool = False
+
+    def field(self, row: int, column: str) -> str:
+        return f"{self.key}-{row}-{column}"
+
+
+@dataclass(frozen=True)
+class Single:
+    key: str
+    label: Any
+    kind: str
+    help: Any = ""
+
+
+_NAME = Column("name", _l("What"), TEXT)
+_MONTH = Column(
+    "month", _l("Month"), WHOLE, "1", _l("Month of the plan it is paid or received: 1 is the first.")
+)
+
+TABLES: dict[str, Table] = {
+    "startup_costs": Table(
+        "startup_costs",
+        _l("What you need to start"),
+        _l("Equipment, works, first stock, deposits, fees: everything you pay before or when you open."),
+        (_NAME, Column("amount", _l("Amount (EUR)"), MONEY), _MONTH),
+        _l("Add a cost"),
+    ),
+    "grants": Table(
+        "grants",
+        _l("Grants"),
+        _l("Money you do not pay back, for example the programme's individual grant (dote)."),
+        (_NAME, Column("amount", _l("Amount (EUR)"), MONEY), _MONTH),
+        _l("Add a grant"),
+    ),
+    "loans": Table(
+        "loans",
+        _l("Loans"),
+        _l(
+            "The microcredit you ask for: amount, yearly interest, months to repay "
+            "and months paying interest only."
+        ),
+        (
+            _NAME,
+            Column("principal", _l("Amount (EUR)"), MONEY),
+            Column("annual_rate", _l("Interest per year (%)"), PERCENT),
+            Column("term_months", _l("Months to repay"), WHOLE),
+            Column("grace_months", _l("Months of interest only"), WHOLE, "0"),
+            Column("method", _l("Installments"), METHOD, "annuity"),
+            _MONTH,
+        ),
+        _l("Add a loan"),
+    ),
+    "revenue_streams": Table(
+        "revenue_streams",
+        _l("What you sell"),
+        _l(
+            "One row for each product or service: how many you sell in a normal month, "
+            "the price, and what one costs you to make or buy."
+        ),
+        (
+            _NAME,
+            Column("units_per_month", _l("How many a month"), NUMBER),
+            Column("unit_price", _l("Price (EUR)"), MONEY),
+            Column("unit_cost", _l("Cost of one (EUR)"), MONEY, "0"),
+            Column("monthly_growth", _l("Growth a month (%)"), PERCENT, "0"),
+            Column("start_month", _l("From month"), WHOLE, "1"),
+        ),
+        _l("Add a product or service"),
+        seasonality=True,
+    ),
+    "fixed_costs": Table(
+        "fixed_costs",
+        _l("Monthly costs"),
+        _l(
+            "What you pay every month whatever you sell: rent, electricity, accountant, "
+            "INPS, insurance, phone."
+        ),
+        (
+            _NAME,
+            Column("monthly", _l("Per month (EUR)"), MONEY),
+            Column("start_month", _l("From month"), WHOLE, "1"),
+        ),
+        _l("Add a monthly cost"),
+    ),
+}
+
+SINGLES: dict[str, Single] = {
+    "own_funds": Single(
+        "own_funds",
+        _l("Your own money (EUR)"),
+        MONEY,
+        _l("Savings you put into the business in the first month."),
+    ),
+    "owner_drawings": Single(
+        "owner_drawings",
+        _l("What you take home each month (EUR)"),
+        MONEY,
+        _l("What you and your family need to live on, taken from the business."),
+    ),
+    "tax_rate": Single(
+        "tax_rate",
+        _l("Tax rate (%)"),
+        PERCENT,
+        _l("In the regime forfettario, 5% for the first five years, then 15%."),
+    ),
+    "start_month": Single(
+        "start_month",
+        _l("First month of the plan"),
+        YEAR_MONTH,
+        _l("The month you open, as YYYY-MM, for example 2027-03."),
+    ),
+    "months": Single("months", _l("Months to plan"), WHOLE, _l("Usually 36: three years.")),
+    "opening_cash": Single(
+        "opening_cash",
+        _l("Cash in the business before month 1 (EUR)"),
+        MONEY,
+        _l("Usually 0: your own money goes under Own money."),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """What one section edits: tables and single values, in the order shown."""
+
+    tables: tuple[str, ...]
+    singles: tuple[str, ...]
+
+
+GROUPS: dict[str, Group] = {
+    "startup": Group(("startup_costs", "grants", "loans"), ("own_funds",)),
+    "sales_costs": Group(("revenue_streams", "fixed_costs"), ("owner_drawings", "tax_rate")),
+    "cashflow": Group((), ("start_month", "months", "opening_cash")),
+}
+
+METHOD_LABELS = {
+    "annuity": _l("Equal installments"),
+    "equal_principal": _l("Equal capital, decreasing installments"),
+}
+
+
+def is_numbers_section(section_key: str) -> bool:
+    return section_key in GROUPS
+
+
+# --- numbers as typed ---------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
+    """Read "1250,50", "1.250,50", "1,250.50", "9.5" or "9,5"; None when it is not a number.
+
+    With both signs, the last one is the decimal sign. With one sign: the locale's decimal sign is decimal;
+    the other one is a thousands separator only when followed by exactly three digits each time."""
+    cleaned = _SPACES.sub("", text.strip()).replace("\u2212", "-")
+    if not cleaned:
+        return None
+    if "," in cleaned and "." in cleaned:
+        decimal_sign = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        group = "." if decimal_sign == "," else ","
+        cleaned = cleaned.replace(group, "").replace(decimal_sign, ".")
+    elif "," in cleaned or "." in cleaned:
+        sign = "," if "," in cleaned else "."
+        parts = cleaned.split(sign)
+        grouping = len(parts) > 2 or (sign != decimal_symbol and len(parts[-1]) == 3)
+        if grouping and all(len(part) == 3 for part in parts[1:]):
+            cleaned = "".join(parts)
+        elif len(parts) == 2:
+            cleaned = ".".join(parts)
+        else:
+            return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def show_number(value: Any, decimal_symbol: str, *, percent: bool = False) -> str:
+    """A stored value as the form shows it; text that is not a number is shown unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    if percent:
+        number *= _HUNDRED
+    text = format(number.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", decimal_symbol)
+
+
+def _read_value(kind: str, text: str, decimal_symbol: str) -> Any:
+    """The stored form of a typed value: a canonical decimal string, or the text as typed if it is not one."""
+    text = text.strip()
+    if kind in {TEXT, METHOD, YEAR_MONTH} or not text:
+        return text
+    number = parse_number(text, decimal_symbol)
+    if number is None:
+        return text
+    if kind == PERCENT:
+        number /= _HUNDRED
+    if kind == WHOLE and number == number.to_integral_value():
+        return int(number)
+    return str(number.normalize()) if "E" not in str(number.normalize()) else format(number, "f")
+
+
+# --- the form -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NumbersForm:
+    """The values a numbers page shows: ``values[field name]`` as text, ``rows[table]`` the row numbers."""
+
+    section_key: str
+    values: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def group(self) -> Group:
+        return GROUPS[self.section_key]
+
+    def next_row(self, table: str) -> int:
+        return max(self.rows.get(table) or [-1]) + 1
+
+
+def form_from_document(document: Mapping[str, Any], section_key: str, locale: str) -> NumbersForm:
+    decimal_symbol = get_decimal_symbol(locale)
+    form = NumbersForm(section_key)
+    group = GROUPS[section_key]
+    for key in group.singles:
+        single = SINGLES[key]
+        form.values[key] = _show(document.get(key), single.kind, decimal_symbol)
+    for key in group.tables:
+        table = TABLES[key]
+        entries = document.get(key) or []
+        form.rows[key] = list(range(len(entries)))
+        for row, entry in enumerate(entries):
+            entry = entry if isinstance(entry, Mapping) else {}
+            for column in table.columns:
+                value = entry.get(column.key, column.default)
+                form.values[table.field(row, column.key)] = _show(value, column.kind, decimal_symbol)
+            if table.seasonality:
+                factors = entry.get("seasonality")
+                factors = factors if isinstance(factors, list) else [1] * MONTHS_IN_YEAR
+                for month in range(MONTHS_IN_YEAR):
+                    value = factors[month] if month < len(factors) else ""
+                    form.values[f"{table.field(row, 'seasonality')}-{month}"] = _show(
+                        value, NUMBER, decimal_symbol
+                    )
+    return form
+
+
+def _show(value: Any, kind: str, decimal_symbol: str) -> str:
+    if kind in {TEXT, METHOD, YEAR_MONTH}:
+        return "" if value is None else str(value)
+    return show_number(value, decimal_symbol, percent=kind == PERCENT)
+
+
+@dataclass
+class ReadForm:
+    """A posted numbers form: the document part it sets, what was typed, and which form row each stored row
+    came from (``origin[table][stored index] = form row``), so errors land on the field that caused them."""
+
+    form: NumbersForm
+    part: dict[str, Any]
+    origin: dict[str, list[int]]
+
+
+def read_form(data: Mapping[str, str], section_key: str, locale: str) -> ReadForm:
+    """Read a posted numbers page.
+
+    ``remove`` = "<table>-<row>" drops a row; ``add`` = "<table>" adds an empty one to the form (it is stored
+    once something is typed in it)."""
+    decimal_symbol = get_decimal_symbol(locale)
+    group = GROUPS[section_key]
+    form = NumbersForm(section_key)
+    part: dict[str, Any] = {}
+    origin: dict[str, list[int]] = {}
+    removed = str(data.get("remove") or "")
+    for key in group.singles:
+        single = SINGLES[key]
+        typed = str(data.get(key) or "")
+        form.values[key] = typed
+        part[key] = _read_value(single.kind, typed, decimal_symbol)
+    for key in group.tables:
+        table = TABLES[key]
+        row_numbers = sorted(
+            {int(m.group(1)) for name in data for m in [re.match(rf"^{key}-(\d+)-", name)] if m}
+        )
+        form.rows[key] = []
+        entries: list[dict[str, Any]] = []
+        origin[key] = []
+        for row in row_numbers:
+            if removed == f"{key}-{row}":
+                continue
+            entry: dict[str, Any] = {}
+            typed_any = False
+            for column in table.columns:
+                typed = str(data.get(table.field(row, column.key)) or "")
+                form.values[table.field(row, column.key)] = typed
+                entry[column.key] = _read_value(column.kind, typed, decimal_symbol)
+                typed_any = typed_any or (typed.strip() != "" and typed.strip() != column.default)
+            if table.seasonality:
+                factors = []
+                for month in range(MONTHS_IN_YEAR):
+                    name = f"{table.field(row, 'seasonality')}-{month}"
+                    typed = str(data.get(name) or "")
+                    form.values[name] = typed
+                    factors.append(_read_value(NUMBER, typed, decimal_symbol))
+                entry["seasonality"] = factors
+            form.rows[key].append(row)
+            if typed_any:
+                entries.append(entry)
+                origin[key].append(row)
+        if data.get("add") == key:
+            new_row = form.next_row(key)
+            form.rows[key].append(new_row)
+            for column in table.columns:
+                form.values[table.field(new_row, column.key)] = column.default
+            if table.seasonality:
+                for month in range(MONTHS_IN_YEAR):
+                    form.values[f"{table.field(new_row, 'seasonality')}-{month}"] = "1"
+        part[key] = entries
+    return ReadForm(form, part, origin)
+
+
+def merged(document: Mapping[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole assumptions document with one page's part replacing what it edits."""
+    return {**document, **part}
+
+
+# --- errors at their fields ---------------------------------------------------------------------------------
+
+_PATH = re.compile(r"^(?P<table>[a-z_]+)\[(?P<row>\d+)\]\.(?P<column>[a-z_]+)$")
+
+ERROR_MESSAGES = {
+    "required": _l("Fill this in."),
+    "not_a_number": _l("Enter a number, for example 1250 or 9,50."),
+    "not_a_whole_number": _l("Enter a whole number, for example 3."),
+    "not_text": _l("Enter some text."),
+    "not_a_list": _l("This list could not be read: add the rows again."),
+    "not_an_object": _l("This row could not be read: remove it and add it again."),
+    "negative": _l("Must not be below zero."),
+    "not_positive": _l("Must be more than zero."),
+    "out_of_range": _l("Must be from %(min)s to %(max)s."),
+    "rate_out_of_range": _l("Enter a percentage from 0 to below 100, for example 7 or 7,5."),
+    "growth_out_of_range": _l("Enter a percentage between -100 and 100, for example 1 for 1% a month."),
+    "seasonality_length": _l("Give one value for each month of the year."),
+    "seasonality_negative": _l("Season values must not be below zero: 1 is a normal month, 1,2 is 20% more."),
+    "grace_not_below_term": _l("The months of interest only must be fewer than the months to repay."),
+    "unknown_method": _l("Choose how the installments are calculated."),
+    "after_horizon": _l("Must not be after the last month of the plan (%(months)s)."),
+    "bad_year_month": _l("Write the month as YYYY-MM, for example 2027-03."),
+}
+
+
+def message_for(issue: FieldError) -> str:
+    template = ERROR_MESSAGES.get(issue.code)
+    if template is None:
+        return issue.message
+    return (
+        str(template) % {key: value for key, value in issue.params.items()} if issue.params else str(template)
+    )
+
+
+def field_of(path: str, origin: Mapping[str, list[int]] | None = None) -> str:
+    """The form field name for a finance core path: ``loans[0].term_months`` -> ``loans-0-term_months``."""
+    found = _PATH.match(path)
+    if not found:
+        seasonality = re.match(r"^revenue_streams\[(\d+)\]\.seasonality$", path)
+        if seasonality:
+            row = _form_row("revenue_streams", int(seasonality.group(1)), origin)
+            return f"revenue_streams-{row}-seasonality"
+        return path
+    table, row, column = found.group("table"), int(found.group("row")), found.group("column")
+    return f"{table}-{_form_row(table, row, origin)}-{column}"
+
+
+def _form_row(table: str, row: int, origin: Mapping[str, list[int]] | None) -> int:
+    rows = (origin or {}).get(table)
+    return rows[row] if rows and row < len(rows) else row
+
+
+def section_of_field(name: str) -> str | None:
+    """The section whose page has this field."""
+    key = name.split("-", 1)[0]
+    for section_key, group in GROUPS.items():
+        if key in group.tables or key in group.singles:
+            return section_key
+    return None
+
+
+def field_errors(
+    error: AssumptionsError | None, origin: Mapping[str, list[int]] | None = None
+) -> dict[str, str]:
+    """Translated messages by form field name (first message wins)."""
+    errors: dict[str, str] = {}
+    for issue in error.issues if error else ():
+        errors.setdefault(field_of(issue.path, origin), message_for(issue))
+    return errors
+
+
+#: The projection's rows as a trainee reads them (spreadsheet export, printed plan).
+ROW_LABELS = {
+    "revenue": _l("Sales"),
+    "variable_costs": _l("Cost of what you sell"),
+    "gross_profit": _l("Gross margin"),
+    "fixed_costs": _l("Monthly costs"),
+    "operating_profit": _l("Operating profit"),
+    "interest": _l("Loan interest"),
+    "principal": _l("Loan repayment"),
+    "tax": _l("Tax"),
+    "drawings": _l("Taken home"),
+    "investment": _l("Start-up spending"),
+    "financing_in": _l("Money in to start"),
+    "net_cash_flow": _l("Cash in minus cash out"),
+    "opening_cash": _l("Cash at month start"),
+    "closing_cash": _l("Cash at month end"),
+}

@@ -1,0 +1,39 @@
+"""Forms of the plan pages with a fixed shape. Answers and numbers are dynamic and parsed by the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class NewPlanForm(FlaskForm):
+    business_type = RadioField(_l("Type of business"), validators=[DataRequired()])
+    title = StringField(
+        _l("Name of your business (you can change it later)"),
+        validators=[Optional(), Length(max=160)],
+        description=_l('For example "Fatou\'s Kitchen" or "Sartoria Lina".'),
+    )
+    start_from = RadioField(
+        _l("Start from"),
+        choices=[
+            SelectChoice("typical", _l("Empty answers and the typical numbers for this business")),
+            SelectChoice("example", _l("The complete example plan, to change into your own")),
+        ],
+        default="typical",
+    )
+
+
+class RequestChangesForm(FlaskForm):
+    note = TextAreaField(
+        _l("What should change?"),
+        validators=[DataRequired(), Length(max=4000)],
+        description=_l("Be concrete: which section, what is missing, what to check."),
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Assumptions file (.json)"), validators=[FileRequired()])

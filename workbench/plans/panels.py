@@ -1,0 +1,118 @@
+"""What the numbers pages show beside the tables: the projection, its charts, plain-language warnings,
+errors at their fields, and the "what if" comparison. Built from an assumptions document, so the same panel
+serves the page, the htmx recompute and the printed plan."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+from workbench.finance import AssumptionsError, ProjectionResult
+from workbench.plans import financials
+from workbench.plans.charts import Chart, cash_chart, revenue_costs_chart
+from workbench.plans.diff import flatten
+from workbench.plans.models import BusinessPlan
+from workbench.plans.services import StaleAssumptions, projection_of
+from workbench.plans.warnings import PlanWarning, plan_warnings
+from workbench.plans.whatif import WHAT_IFS, scenario_for
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A value saved from another window that differs from the one typed here."""
+
+    path: str
+    saved: Any
+    typed: Any
+
+
+@dataclass
+class NumbersPanel:
+    result: ProjectionResult | None
+    errors: dict[str, str] = field(default_factory=dict)  # this page's field name -> message
+    elsewhere: list[tuple[str, str, str]] = field(default_factory=list)  # (section key, field, message)
+    warnings: list[PlanWarning] = field(default_factory=list)
+    cash_chart: Chart | None = None
+    revenue_chart: Chart | None = None
+    sources: Decimal | None = None
+    uses: Decimal | None = None
+    stale: str | None = None
+    differences: list[Difference] = field(default_factory=list)
+
+
+def loan_limit() -> Decimal:
+    return Decimal(str(current_app.config["PROGRAMME_LOAN_LIMIT"]))
+
+
+def numbers_panel(
+    plan: BusinessPlan,
+    document: Mapping[str, Any],
+    section_key: str,
+    origin: Mapping[str, list[int]] | None = None,
+    *,
+    stale: StaleAssumptions | None = None,
+) -> NumbersPanel:
+    result, error = projection_of(dict(document))
+    panel = NumbersPanel(result)
+    _place_errors(panel, error, section_key, origin)
+    if stale is not None:
+        panel.stale = next(iter(stale.errors.values()))
+        saved, typed = flatten(plan.assumptions), flatten(document)
+        panel.differences = [
+            Difference(path, saved.get(path), typed.get(path))
+            for path in sorted(saved.keys() | typed.keys())
+            if saved.get(path) != typed.get(path)
+        ]
+    if result is not None:
+        panel.warnings = plan_warnings(result, loan_limit=loan_limit())
+        panel.cash_chart = cash_chart(result)
+        panel.revenue_chart = revenue_costs_chart(result)
+        parsed = result.assumptions
+        panel.uses = sum((cost.amount for cost in parsed.startup_costs), Decimal(0))
+        panel.sources = (
+            parsed.own_funds
+            + sum((grant.amount for grant in parsed.grants), Decimal(0))
+            + sum((loan.principal for loan in parsed.loans), Decimal(0))
+        )
+    return panel
+
+
+def _place_errors(
+    panel: NumbersPanel,
+    error: AssumptionsError | None,
+    section_key: str,
+    origin: Mapping[str, list[int]] | None,
+) -> None:
+    for name, message in financials.field_errors(error, origin).items():
+        where = financials.section_of_field(name)
+        if where == section_key:
+            panel.errors[name] = message
+        else:
+            panel.elsewhere.append((where or "cashflow", name, message))
+
+
+@dataclass
+class WhatIfPanel:
+    choices: tuple
+    selected: tuple[str, ...]
+    base: ProjectionResult | None
+    stressed: ProjectionResult | None
+    chart: Chart | None
+
+
+def what_if_panel(plan: BusinessPlan, selected: Collection[str]) -> WhatIfPanel:
+    """The base case beside the ticked stress tests (all three when the page opens)."""
+    chosen = (
+        tuple(w.key for w in WHAT_IFS if w.key in selected) if selected else tuple(w.key for w in WHAT_IFS)
+    )
+    base, _error = projection_of(plan.assumptions)
+    stressed = None
+    scenario = scenario_for(chosen)
+    if base is not None and scenario is not None:
+        stressed, _error = projection_of(plan.assumptions, scenario)
+    chart = cash_chart(base, compare=stressed) if base is not None else None
+    return WhatIfPanel(WHAT_IFS, chosen, base, stressed, chart)

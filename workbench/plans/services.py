@@ -1,0 +1,320 @@
+"""Business plan state changes: creating, autosaving answers and numbers, submitting and reviewing.
+
+Every change is audited; services flush and the request commits. A save made from a stale page (another
+tab, a phone that was offline) never overwrites newer text: it comes back as a Conflict showing both.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from workbench.audit.services import record
+from workbench.auth.models import User
+from workbench.errors import DomainError
+from workbench.extensions import db
+from workbench.finance import AssumptionsError, ProjectionResult, Scenario, project
+from workbench.plans.catalogue import BusinessType, UnknownBusinessType, get_business_type
+from workbench.plans.languages import ANSWER_LANGUAGES
+from workbench.plans.models import BusinessPlan, PlanAnswer, PlanStatus, PlanVersion
+from workbench.plans.results import results_document
+from workbench.timeutil import utcnow
+
+#: Beyond this an answer is refused outright; a question's own max_length is a softer limit in the checklist.
+MAX_ANSWER_CHARACTERS = 20_000
+
+
+@dataclass(frozen=True)
+class AnswerEdit:
+    """What the page sent for one question: the text, its language and the revision the page was showing."""
+
+    question_key: str
+    text: str
+    language: str
+    base_revision: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The stored answer changed since the page loaded it: both texts are shown, neither is lost."""
+
+    question_key: str
+    theirs: str
+    theirs_language: str
+    theirs_revision: int
+    yours: str
+    yours_language: str
+
+
+@dataclass
+class SaveOutcome:
+    saved: dict[str, int] = field(default_factory=dict)  # question key -> new revision
+    conflicts: list[Conflict] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # question key -> message
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.saved)
+
+
+class StaleAssumptions(DomainError):
+    """The numbers were saved from another tab since this page loaded them."""
+
+
+def business_type_of(plan: BusinessPlan) -> BusinessType:
+    return get_business_type(plan.business_type)
+
+
+def create_plan(
+    *,
+    owner: User,
+    business_type: str,
+    title: str,
+    from_example: bool = False,
+    assumptions: dict[str, Any] | None = None,
+) -> BusinessPlan:
+    """A new draft from a business type's template: its typical numbers, or its whole example plan, or
+    numbers imported from a file (`assumptions`)."""
+    try:
+        template = get_business_type(business_type)
+    except UnknownBusinessType as error:
+        raise DomainError({"business_type": _("Choose one of the business types.")}) from error
+    example = template.example_plan
+    plan = BusinessPlan(
+        owner_id=owner.id,
+        business_type=template.key,
+        template_version=template.version,
+        title=title.strip() or template.name(owner.locale or "it"),
+        status=PlanStatus.DRAFT.value,
+        assumptions=copy.deepcopy(
+            assumptions
+            if assumptions is not None
+            else example["assumptions"]
+            if from_example
+            else template.default_assumptions
+        ),
+    )
+    if from_example:
+        language = example.get("language", "it")
+        plan.answers = [
+            PlanAnswer(question_key=key, text=text, language=language)
+            for key, text in example["answers"].items()
+        ]
+    db.session.add(plan)
+    record(
+        "plan.created",
+        plan,
+        owner,
+        after={
+            "business_type": template.key,
+            "title": plan.title,
+            "from_example": from_example,
+            "imported": assumptions is not None,
+        },
+    )
+    return plan
+
+
+def rename_plan(plan: BusinessPlan, title: str, actor: User) -> None:
+    title = title.strip()
+    if not title:
+        raise DomainError({"title": _("Give your plan a name.")})
+    if title != plan.title:
+        before = plan.title
+        plan.title = title
+        plan.updated_at = utcnow()
+        record("plan.renamed", plan, actor, before={"title": before}, after={"title": title})
+
+
+def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> SaveOutcome:
+    """Store what changed; stale edits of text that changed meanwhile become conflicts, not overwrites."""
+    template = business_type_of(plan)
+    outcome = SaveOutcome()
+    for edit in edits:
+        if template.question(edit.question_key) is None:
+            outcome.errors[edit.question_key] = _("This question is not part of your plan.")
+            continue
+        if edit.language not in ANSWER_LANGUAGES:
+            outcome.errors[edit.question_key] = _("Choose the language you wrote in.")
+            continue
+        if len(edit.text) > MAX_ANSWER_CHARACTERS:
+            outcome.errors[edit.question_key] = _(
+                "This answer is too long to save (%(n)d characters at most).", n=MAX_ANSWER_CHARACTERS
+            )
+            continue
+        current = plan.answer(edit.question_key)
+        if current is None:
+            if not edit.text.strip():
+                continue
+            current = PlanAnswer(
+                question_key=edit.question_key, text=edit.text, language=edit.language, revision=1
+            )
+            plan.answers.append(current)
+            outcome.saved[edit.question_key] = 1
+            continue
+        if current.text == edit.text and current.language == edit.language:
+            continue
+        if edit.base_revision != current.revision and current.text != edit.text:
+            outcome.conflicts.append(
+                Conflict(
+                    question_key=edit.question_key,
+                    theirs=current.text,
+                    theirs_language=current.language,
+                    theirs_revision=current.revision,
+                    yours=edit.text,
+                    yours_language=edit.language,
+                )
+            )
+            continue
+        current.text = edit.text
+        current.language = edit.language
+        current.revision += 1
+        current.updated_at = utcnow()
+        outcome.saved[edit.question_key] = current.revision
+    if outcome.changed:
+        plan.updated_at = utcnow()
+        record("plan.answers_saved", plan, actor, after={"revisions": outcome.saved})
+    return outcome
+
+
+def save_assumptions(
+    plan: BusinessPlan, assumptions: dict[str, Any], base_revision: int, actor: User
+) -> None:
+    """Store the numbers as typed (even when the projection refuses them, so nothing is lost)."""
+    if base_revision != plan.assumptions_revision:
+        raise StaleAssumptions(
+            {
+                "": _(
+                    "These numbers were changed in another window since you opened this page. Your values "
+                    "are shown below and were not saved: keep yours or use the saved ones."
+                )
+            }
+        )
+    if assumptions == plan.assumptions:
+        return
+    plan.assumptions = copy.deepcopy(assumptions)
+    plan.assumptions_revision += 1
+    plan.updated_at = utcnow()
+    record("plan.assumptions_saved", plan, actor, after={"revision": plan.assumptions_revision})
+
+
+def projection_of(
+    assumptions: dict[str, Any], scenario: Scenario | None = None
+) -> tuple[ProjectionResult | None, AssumptionsError | None]:
+    try:
+        return project(assumptions, scenario), None
+    except AssumptionsError as error:
+        return None, error
+
+
+def answers_document(plan: BusinessPlan) -> dict[str, dict[str, str]]:
+    return {a.question_key: {"text": a.text, "language": a.language} for a in plan.answers if a.text.strip()}
+
+
+def has_unsent_changes(plan: BusinessPlan) -> bool:
+    latest = plan.latest_version
+    if latest is None:
+        return True
+    return (
+        latest.answers != answers_document(plan)
+        or latest.assumptions != plan.assumptions
+        or latest.title != plan.title
+    )
+
+
+def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
+    """Freeze the plan as a new version for the mentor: answers, numbers, results and template version."""
+    from workbench.plans.checklist import plan_checklist
+
+    missing = [item for item in plan_checklist(plan) if not item.done]
+    if missing:
+        raise DomainError({"": _("Your plan is not complete yet: %(n)d things are missing.", n=len(missing))})
+    if plan.latest_version is not None and not has_unsent_changes(plan):
+        raise DomainError({"": _("Nothing changed since you last sent this plan.")})
+    result, error = projection_of(plan.assumptions)
+    if result is None:  # the checklist already refuses a projection with errors
+        raise DomainError({"": str(error)})
+    number = len(plan.versions) + 1
+    version = PlanVersion(
+        plan=plan,
+        number=number,
+        business_type=plan.business_type,
+        template_version=plan.template_version,
+        title=plan.title,
+        answers=answers_document(plan),
+        assumptions=copy.deepcopy(plan.assumptions),
+        results=results_document(result),
+        submitted_by_id=actor.id,
+    )
+    db.session.add(version)
+    before = plan.status
+    plan.status = (PlanStatus.SUBMITTED if number == 1 else PlanStatus.RESUBMITTED).value
+    record(
+        "plan.submitted",
+        plan,
+        actor,
+        before={"status": before},
+        after={"status": plan.status, "version": number},
+    )
+    return version
+
+
+def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> None:
+    """The mentor sends the plan back; the note says what to change."""
+    if plan.status not in {PlanStatus.SUBMITTED.value, PlanStatus.RESUBMITTED.value}:
+        raise DomainError({"": _("Only a plan waiting for review can be sent back.")})
+    note = note.strip()
+    if not note:
+        raise DomainError({"note": _("Say what the trainee should change.")})
+    before = plan.status
+    plan.status = PlanStatus.CHANGES_REQUESTED.value
+    record(
+        "plan.changes_requested",
+        plan,
+        reviewer,
+        before={"status": before},
+        after={"status": plan.status, "version": plan.latest_version.number, "note": note},
+    )
+
+
+def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
+    """For each trainee, when they started their first plan and first sent one for review (two queries)."""
+    facts: dict[int, dict[str, datetime]] = {uid: {} for uid in user_ids}
+    if not user_ids:
+        return facts
+    drafted = db.session.execute(
+        select(BusinessPlan.owner_id, func.min(BusinessPlan.created_at))
+        .where(BusinessPlan.owner_id.in_(user_ids))
+        .group_by(BusinessPlan.owner_id)
+    )
+    for owner_id, moment in drafted:
+        facts[owner_id]["plan_drafted"] = moment
+    submitted = db.session.execute(
+        select(BusinessPlan.owner_id, func.min(PlanVersion.submitted_at))
+        .join(PlanVersion, PlanVersion.plan_id == BusinessPlan.id)
+        .where(BusinessPlan.owner_id.in_(user_ids))
+        .group_by(BusinessPlan.owner_id)
+    )
+    for owner_id, moment in submitted:
+        facts[owner_id]["plan_submitted"] = moment
+    return facts
+
+
+def plans_of(owner_ids: list[int]) -> dict[int, list[BusinessPlan]]:
+    """Each person's plans, most recently changed first (one query)."""
+    found: dict[int, list[BusinessPlan]] = {}
+    if not owner_ids:
+        return found
+    query = (
+        select(BusinessPlan)
+        .where(BusinessPlan.owner_id.in_(owner_ids))
+        .order_by(BusinessPlan.updated_at.desc())
+    )
+    for plan in db.session.scalars(query):
+        found.setdefault(plan.owner_id, []).append(plan)
+    return found

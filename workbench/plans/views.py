@@ -1,0 +1,449 @@
+"""Plan pages: the trainee's list, the wizard (one section per page, autosaved), submission and review.
+
+Load -> check -> act: every view loads the plan (404), asks a predicate from permissions.py (403), then
+calls a service. The same POST serves a plain form (redirect after saving) and htmx autosave (fragment).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from workbench.auth.roles import Role
+from workbench.errors import DomainError
+from workbench.extensions import db
+from workbench.plans import exports, financials, services
+from workbench.plans.catalogue import business_types
+from workbench.plans.checklist import plan_checklist, progress
+from workbench.plans.diff import compare_versions
+from workbench.plans.forms import ImportForm, NewPlanForm, RequestChangesForm
+from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
+from workbench.plans.models import BusinessPlan, PlanVersion
+from workbench.plans.panels import numbers_panel, what_if_panel
+from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
+from workbench.web.decorators import role_required
+from workbench.web.forms import apply_domain_error
+from workbench.web.templating import is_htmx_fragment_request, render
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+def load_plan(plan_id: int, predicate=can_view_plan) -> BusinessPlan:
+    plan = db.get_or_404(BusinessPlan, plan_id)
+    if not predicate(current_user, plan):
+        abort(403)
+    return plan
+
+
+@bp.get("")
+@role_required(Role.TRAINEE)
+def index():
+    plans = db.session.scalars(
+        select(BusinessPlan)
+        .where(BusinessPlan.owner_id == current_user.id)
+        .order_by(BusinessPlan.updated_at.desc())
+    ).all()
+    return render("plans/index.html", plans=plans)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def new():
+    language = get_locale().language
+    form = NewPlanForm()
+    form.business_type.choices = [SelectChoice(t.key, t.name(language)) for t in business_types()]
+    if form.validate_on_submit():
+        try:
+            plan = services.create_plan(
+                owner=current_user,
+                business_type=form.business_type.data,
+                title=form.title.data or "",
+                from_example=form.start_from.data == "example",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            first = services.business_type_of(plan).sections[0].key
+            return redirect(url_for("plans.section", plan_id=plan.id, section_key=first), code=303)
+    return render("plans/new.html", form=form, types=business_types(), language=language)
+
+
+@bp.get("/<int:plan_id>")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def overview(plan_id: int):
+    plan = load_plan(plan_id)
+    items = plan_checklist(plan)
+    return render(
+        "plans/overview.html",
+        plan=plan,
+        template=services.business_type_of(plan),
+        checklist=items,
+        percent=progress(items),
+        unsent=services.has_unsent_changes(plan),
+        can_edit=can_edit_plan(current_user, plan),
+        can_review=can_review_plan(current_user, plan),
+        review_form=RequestChangesForm(),
+        language=get_locale().language,
+    )
+
+
+@bp.route("/<int:plan_id>/sections/<section_key>", methods=["GET", "POST"])
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def section(plan_id: int, section_key: str):
+    plan = load_plan(plan_id)
+    template = services.business_type_of(plan)
+    current = template.section(section_key)
+    if current is None:
+        abort(404)
+    editable = can_edit_plan(current_user, plan)
+    outcome = services.SaveOutcome()
+    typed: dict[str, tuple[str, str, int]] = {}
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        edits, typed = _edits_from_form(plan, current)
+        outcome = services.save_answers(plan, edits, current_user)
+        db.session.commit()
+        if is_htmx_fragment_request():
+            if request.form.get("keep_mine") or request.form.get("use_theirs"):
+                return "", 204, {"HX-Refresh": "true"}
+            return _render_section(plan, template, current, editable, outcome, typed, fragment="autosave")
+        if not outcome.conflicts and not outcome.errors:
+            flash(_("Saved."), "success")
+            return redirect(_after_save_url(plan, template, current), code=303)
+    status = 409 if outcome.conflicts else 422 if outcome.errors else 200
+    if current.kind == "risks" and request.args.get("what_if") is not None and is_htmx_fragment_request():
+        return _render_section(plan, template, current, editable, outcome, typed, fragment="what_if")
+    return _render_section(plan, template, current, editable, outcome, typed), status
+
+
+@bp.post("/<int:plan_id>/numbers/<section_key>")
+@role_required(Role.TRAINEE)
+def numbers(plan_id: int, section_key: str):
+    """Save one numbers page and answer with the recomputed results (htmx) or the page (no JavaScript).
+
+    A stale page (the numbers were saved from another window) is not saved: the typed values come back with
+    what differs, and "keep mine" saves them over the others."""
+    plan = load_plan(plan_id, can_edit_plan)
+    template = services.business_type_of(plan)
+    current = template.section(section_key)
+    if current is None or not financials.is_numbers_section(section_key):
+        abort(404)
+    posted = financials.read_form(request.form, section_key, get_locale().language)
+    document = financials.merged(plan.assumptions, posted.part)
+    try:
+        base_revision = int(request.form.get("assumptions_rev", ""))
+    except ValueError:
+        base_revision = -1
+    if request.form.get("keep_mine"):
+        base_revision = plan.assumptions_revision
+    stale = None
+    try:
+        services.save_assumptions(plan, document, base_revision, current_user)
+    except services.StaleAssumptions as error:
+        stale = error
+    db.session.commit()
+    restructured = bool(request.form.get("add") or request.form.get("remove"))
+    panel = numbers_panel(plan, document, section_key, posted.origin, stale=stale)
+    if is_htmx_fragment_request():
+        if restructured or stale:  # the rows or the conflict box change: the whole editor is swapped
+            html = _render_section(
+                plan,
+                template,
+                current,
+                True,
+                services.SaveOutcome(),
+                {},
+                fragment="numbers_editor",
+                numbers_form=posted.form,
+                panel=panel,
+            )
+            return html, 200, {"HX-Retarget": "#numbers-editor", "HX-Reswap": "outerHTML"}
+        return _render_section(
+            plan,
+            template,
+            current,
+            True,
+            services.SaveOutcome(),
+            {},
+            fragment="numbers_autosave",
+            numbers_form=posted.form,
+            panel=panel,
+        )
+    if panel.errors or stale or restructured:
+        status = 409 if stale else 422 if panel.errors else 200
+        return _render_section(
+            plan, template, current, True, services.SaveOutcome(), {}, numbers_form=posted.form, panel=panel
+        ), status
+    flash(_("Saved."), "success")
+    return redirect(_after_save_url(plan, template, current), code=303)
+
+
+@bp.post("/<int:plan_id>/submit")
+@role_required(Role.TRAINEE)
+def submit(plan_id: int):
+    plan = load_plan(plan_id, can_edit_plan)
+    try:
+        version = services.submit_plan(plan, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(_("Version %(n)d of your plan was sent to your mentor.", n=version.number), "success")
+    return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
+
+
+@bp.post("/<int:plan_id>/request-changes")
+@role_required(Role.MENTOR)
+def request_changes(plan_id: int):
+    plan = load_plan(plan_id, can_review_plan)
+    form = RequestChangesForm()
+    if form.validate_on_submit():
+        try:
+            services.request_changes(plan, current_user, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The plan went back to %(name)s with your note.", name=plan.owner.full_name), "success")
+            return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
+    items = plan_checklist(plan)
+    return render(
+        "plans/overview.html",
+        plan=plan,
+        template=services.business_type_of(plan),
+        checklist=items,
+        percent=progress(items),
+        unsent=services.has_unsent_changes(plan),
+        can_edit=False,
+        can_review=True,
+        review_form=form,
+        language=get_locale().language,
+    ), 422
+
+
+@bp.get("/<int:plan_id>/versions/<int:number>")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def version(plan_id: int, number: int):
+    plan = load_plan(plan_id)
+    frozen = db.first_or_404(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == number)
+    )
+    return render(
+        "plans/version.html",
+        plan=plan,
+        version=frozen,
+        template=services.business_type_of(plan),
+        language=get_locale().language,
+    )
+
+
+@bp.get("/<int:plan_id>/compare")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def compare(plan_id: int):
+    plan = load_plan(plan_id)
+    numbers = {v.number: v for v in plan.versions}
+    try:
+        old, new = numbers[int(request.args["old"])], numbers[int(request.args["new"])]
+    except (KeyError, ValueError):
+        abort(404)
+    template = services.business_type_of(plan)
+    return render(
+        "plans/compare.html",
+        plan=plan,
+        old=old,
+        new=new,
+        template=template,
+        comparison=compare_versions(old, new, template),
+        language=get_locale().language,
+    )
+
+
+@bp.get("/<int:plan_id>/print")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def printable(plan_id: int):
+    plan = load_plan(plan_id)
+    return _render_printable(plan)
+
+
+@bp.get("/<int:plan_id>/plan.pdf")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def pdf(plan_id: int):
+    """The printable plan as a PDF, in the page's language or in the one asked for (``?lang=it``)."""
+    plan = load_plan(plan_id)
+    language = request.args.get("lang") or get_locale().language
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    html = exports.render_in(language, _render_printable, plan)
+    document = exports.plan_pdf(html, request.url_root, current_app.static_folder or "")
+    name = f"{_file_stem(plan)}-{language}.pdf"
+    return _download(document, "application/pdf", name)
+
+
+@bp.get("/<int:plan_id>/projection.xlsx")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def projection_xlsx(plan_id: int):
+    plan = load_plan(plan_id)
+    result, _error = services.projection_of(plan.assumptions)
+    if result is None:
+        flash(
+            _("The spreadsheet needs numbers that can be read: check the messages in the numbers pages."),
+            "error",
+        )
+        return redirect(url_for("plans.section", plan_id=plan.id, section_key="cashflow"), code=303)
+    labels = {row: str(label) for row, label in financials.ROW_LABELS.items()}
+    book = exports.projection_xlsx(plan, result, labels)
+    return _download(
+        book, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{_file_stem(plan)}.xlsx"
+    )
+
+
+@bp.get("/<int:plan_id>/assumptions.json")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
+def assumptions_json(plan_id: int):
+    plan = load_plan(plan_id)
+    return _download(exports.assumptions_json(plan), "application/json", f"{_file_stem(plan)}.json")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def import_numbers():
+    """A new plan from a numbers file saved from another plan."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            document = exports.read_assumptions_json(form.file.data.read())
+            plan = exports.import_plan(current_user, document)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("A new plan was made with the numbers of the file. Now write your answers."), "success")
+            return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
+    status = 422 if form.errors else 200
+    return render("plans/import.html", form=form), status
+
+
+def _render_printable(plan: BusinessPlan) -> str:
+    template = services.business_type_of(plan)
+    result, _error = services.projection_of(plan.assumptions)
+    return render(
+        "plans/print.html",
+        plan=plan,
+        template=template,
+        language=get_locale().language,
+        answers=services.answers_document(plan),
+        result=result,
+        panel=numbers_panel(plan, plan.assumptions, "cashflow") if result else None,
+        financials=financials,
+    )
+
+
+def _file_stem(plan: BusinessPlan) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", (plan.title or "").lower()).strip("-")[:60]
+    return slug or f"plan-{plan.id}"
+
+
+def _download(content: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _edits_from_form(
+    plan: BusinessPlan, current
+) -> tuple[list[services.AnswerEdit], dict[str, tuple[str, str, int]]]:
+    """Read each question's text, language and revision; explicit conflict choices override the revision."""
+    keep_mine = request.form.get("keep_mine")
+    use_theirs = request.form.get("use_theirs")
+    edits: list[services.AnswerEdit] = []
+    typed: dict[str, tuple[str, str, int]] = {}
+    for question in current.questions:
+        text = request.form.get(f"answer-{question.key}")
+        if text is None or question.key == use_theirs:
+            continue
+        text = text.replace("\r\n", "\n")
+        language = request.form.get(f"language-{question.key}") or get_locale().language
+        try:
+            base_revision = int(request.form.get(f"rev-{question.key}", "0"))
+        except ValueError:
+            base_revision = 0
+        typed[question.key] = (text, language, base_revision)
+        stored = plan.answer(question.key)
+        if question.key == keep_mine and stored is not None:
+            base_revision = stored.revision
+        edits.append(services.AnswerEdit(question.key, text, language, base_revision))
+    return edits, typed
+
+
+def _after_save_url(plan: BusinessPlan, template, current) -> str:
+    keys = [s.key for s in template.sections]
+    index = keys.index(current.key)
+    go = request.form.get("go")
+    if go == "next" and index + 1 < len(keys):
+        return url_for("plans.section", plan_id=plan.id, section_key=keys[index + 1])
+    if go == "previous" and index > 0:
+        return url_for("plans.section", plan_id=plan.id, section_key=keys[index - 1])
+    if go == "overview":
+        return url_for("plans.overview", plan_id=plan.id)
+    return url_for("plans.section", plan_id=plan.id, section_key=current.key)
+
+
+def _render_section(
+    plan, template, current, editable, outcome, typed, fragment=None, numbers_form=None, panel=None
+):
+    items = plan_checklist(plan)
+    keys = [s.key for s in template.sections]
+    index = keys.index(current.key)
+    language = get_locale().language
+    if financials.is_numbers_section(current.key):
+        numbers_form = numbers_form or financials.form_from_document(plan.assumptions, current.key, language)
+        panel = panel or numbers_panel(plan, plan.assumptions, current.key)
+    what_if = (
+        what_if_panel(plan, request.args.getlist("what_if")) if current.kind in {"risks", "summary"} else None
+    )
+    return render(
+        "plans/section.html",
+        fragment=fragment,
+        plan=plan,
+        template=template,
+        section=current,
+        previous_section=template.sections[index - 1] if index > 0 else None,
+        next_section=template.sections[index + 1] if index + 1 < len(keys) else None,
+        editable=editable,
+        outcome=outcome,
+        conflicts={c.question_key: c for c in outcome.conflicts},
+        typed={key: (text, language) for key, (text, language, _revision) in typed.items()},
+        typed_revisions={key: revision for key, (_text, _language, revision) in typed.items()},
+        checklist=items,
+        missing_by_section=_missing_by_section(items),
+        percent=progress(items),
+        language=language,
+        answer_languages=ANSWER_LANGUAGES,
+        rtl_languages=RTL_ANSWER_LANGUAGES,
+        numbers_form=numbers_form,
+        panel=panel,
+        what_if=what_if,
+        financials=financials,
+        answers=services.answers_document(plan) if current.kind == "summary" else {},
+    )
+
+
+def _missing_by_section(items) -> dict[str, int]:
+    missing: dict[str, int] = {}
+    for item in items:
+        if not item.done:
+            missing[item.section_key] = missing.get(item.section_key, 0) + 1
+    return missing
