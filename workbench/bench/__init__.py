@@ -3,7 +3,7 @@
 Every module of this package that defines ``benchmarks() -> list[Benchmark]`` is found and run, so a new area
 adds its own module (``workbench/bench/web.py``, say) and nothing else changes. Each benchmark builds its data
 untimed, then its call is timed ``repeat`` times with time.perf_counter after one warm-up call; the median is
-printed next to the target with OK or OVER.
+printed next to the target with OK or OVER, and as a multiple of the benchmark it is compared to, if any.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Benchmark:
-    """``prepare`` builds the data (not timed) and returns the call to time."""
+    """``prepare`` builds the data (not timed) and returns the call to time. ``compare_to`` names a benchmark
+    run before this one: the report then gives this median as a multiple of that one, measured in the same run
+    (a ratio holds better than seconds on a busy machine)."""
 
     name: str
     target_seconds: float
     prepare: Callable[[], Callable[[], object]]
     repeat: int = 50
+    compare_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,22 @@ def main(argv: list[str] | None = None) -> int:
 
     benchmarks = [bench for bench in discover() if args.match.lower() in bench.name.lower()]
     width = max((len(bench.name) for bench in benchmarks), default=10)
-    print(f"{'benchmark':<{width}}  {'median':>10}  {'target':>10}  result  runs")
+    print(f"{'benchmark':<{width}}  {'median':>10}  {'target':>10}  result  runs  ratio")
     over = 0
+    medians: dict[str, float] = {}
     for bench in benchmarks:
         result = measure(bench, args.repeat)
+        medians[bench.name] = result.median_seconds
         over += not result.ok
         median = format_seconds(result.median_seconds)
         target = "< " + format_seconds(bench.target_seconds)
         verdict = "OK" if result.ok else "OVER"
-        print(f"{bench.name:<{width}}  {median:>10}  {target:>10}  {verdict:<6}  {result.runs}", flush=True)
+        baseline = medians.get(bench.compare_to or "")
+        ratio = f"x{result.median_seconds / baseline:.1f} of {bench.compare_to}" if baseline else ""
+        print(
+            f"{bench.name:<{width}}  {median:>10}  {target:>10}  {verdict:<6}  {result.runs:>4}  {ratio}",
+            flush=True,
+        )
     return 1 if args.strict and over else 0
 
 

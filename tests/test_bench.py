@@ -1,0 +1,28 @@
+"""The benchmark command keeps working: every benchmark prepares, runs and is reported (not timed here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.bench import discover
+from workbench.bench.__main__ import main
+
+
+def test_every_benchmark_compares_to_one_that_runs_before_it() -> None:
+    seen: set[str] = set()
+    for bench in discover():
+        assert bench.compare_to is None or bench.compare_to in seen, bench.name
+        seen.add(bench.name)
+
+
+def test_the_web_benchmarks_run_and_report_their_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-k", "web:", "--repeat", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [bench.name for bench in discover() if bench.name.startswith("web:")]
+    assert len(lines) == 1 + len(names)
+    for name, line in zip(names, lines[1:], strict=True):
+        assert line.startswith(name)
+        assert " ms " in line or " µs " in line
+    recompute = [line for line in lines if "recompute" in line]
+    assert recompute
+    assert all(" of web: trivial endpoint" in line for line in recompute)
