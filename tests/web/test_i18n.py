@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tests.support import login_as
 from workbench.audit.models import AuditEvent
 from workbench.extensions import db
-from workbench.web.templating import day, money, number
+from workbench.web.templating import amount, day, money, number
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ("it", "fr", "ar")
@@ -161,7 +161,15 @@ def test_numbers_and_dates_follow_the_locale(app: Flask) -> None:
     | st.integers(min_value=-(10**9), max_value=10**9),
     language=st.sampled_from(("it", "en", "fr", "ar")),
 )
-def test_plain_numbers_are_written_as_babel_writes_them(app: Flask, value, language: str) -> None:
-    """number() formats directly for speed; it must agree with Babel's own #,##0.### in every language."""
+def test_numbers_are_written_as_babel_writes_them(app: Flask, value, language: str) -> None:
+    """number() and amount() format directly for speed; they must agree with Babel in every language."""
     with app.test_request_context(), force_locale(language):
         assert number(value) == babel_format_decimal(value, locale=language)
+        assert amount(value) == babel_format_decimal(value, format="#,##0.00", locale=language)
+
+
+def test_chart_axes_drop_cents_only_from_whole_amounts(app: Flask) -> None:
+    with app.test_request_context(), force_locale("it"):
+        assert money(Decimal("15000"), cents=False) == "15.000\xa0€"
+        assert money(Decimal("2.5"), cents=False) == "2,50\xa0€"
+        assert money(Decimal("15000")) == "15.000,00\xa0€"

@@ -28,8 +28,9 @@ HEIGHT = 260
 Y_INTERVALS = 5
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 _TOP, _RIGHT, _BOTTOM = 12.0, 28.0, 26.0
-#: Rough width of one character of a tick label (font-size 11 in the macros), to size the left margin.
-_CHAR_WIDTH = 6.4
+#: Rough width of one character of a tick label, to size the left margin: font-size 11 in the macros, 18 on a
+#: phone (charts.css), where the 640-unit chart is drawn about half size.
+_CHAR_WIDTH = 10.4
 _MIN_LEFT, _MAX_LEFT = 52.0, 200.0
 _BAR_SHARE = 0.7  # of the band
 _MAX_BAR_WIDTH = 48.0
@@ -198,11 +199,13 @@ def _x_tick_every(months: int) -> int:
 
 
 def _left_margin(ticks: Sequence[Decimal]) -> float:
-    """Room for the longest tick label as the money filter writes it (grouping, cents, currency sign)."""
+    """Room for the longest tick label as the money filter writes it (grouping, cents when not whole,
+    currency sign)."""
     longest = 0
     for value in ticks:
         digits = len(str(int(abs(value))))
-        chars = digits + (digits - 1) // 3 + 3 + 2 + (1 if value < 0 else 0)
+        cents = 0 if value == value.to_integral_value() else 3
+        chars = digits + (digits - 1) // 3 + cents + 2 + (1 if value < 0 else 0)
         longest = max(longest, chars)
     return min(_MAX_LEFT, max(_MIN_LEFT, longest * _CHAR_WIDTH + 10))
 

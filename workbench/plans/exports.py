@@ -27,6 +27,9 @@ JSON_FORMAT = "workbench.assumptions"
 JSON_FORMAT_VERSION = 1
 #: The largest assumptions file accepted on import.
 MAX_IMPORT_BYTES = 512 * 1024
+#: How deep lists and objects may nest in an imported file (a plan's numbers need 4 levels); deeper ones would
+#: exhaust Python's recursion when the plan is copied and compared.
+MAX_IMPORT_NESTING = 16
 
 
 def assumptions_json(plan: BusinessPlan) -> bytes:
@@ -46,9 +49,13 @@ def read_assumptions_json(raw: bytes) -> dict[str, Any]:
         raise DomainError({"file": _("This file is too large to be a plan's numbers.")})
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # too deep: RecursionError
         raise DomainError({"file": _("This is not a Workbench numbers file (.json).")}) from error
-    if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != JSON_FORMAT
+        or _nesting(document) > MAX_IMPORT_NESTING
+    ):
         raise DomainError({"file": _("This is not a Workbench numbers file (.json).")})
     try:
         get_business_type(str(document.get("business_type")))
@@ -82,6 +89,7 @@ def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: di
     sheet.title = _("Cash flow")[:31]
     bold = Font(bold=True)
     sheet.append([plan.title])
+    sheet["A1"].data_type = "s"  # a title such as "=HYPERLINK(...)" is text, never a formula
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Month"), *result.months])
     for cell in sheet[2]:
@@ -147,6 +155,22 @@ def import_plan(owner: User, document: dict[str, Any]) -> BusinessPlan:
         title=str(document.get("title") or "")[:160],
         assumptions=document["assumptions"],
     )
+
+
+def _nesting(value: Any) -> int:
+    """How many levels of lists and objects hold values in ``value``, counted one level at a time."""
+    depth, level = 0, [value]
+    while depth <= MAX_IMPORT_NESTING:
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            break
+        depth += 1
+    return depth
 
 
 def _cell_value(value: Any) -> Any:

@@ -155,7 +155,10 @@ SINGLES: dict[str, Single] = {
         "tax_rate",
         _l("Tax rate (%)"),
         PERCENT,
-        _l("In the regime forfettario, 5% for the first five years, then 15%."),
+        _l(
+            "Regime forfettario: the tax is 5%, then 15% after five years, and it is counted on a share of "
+            "sales, not on profit. Ask your mentor which rate to enter."
+        ),
     ),
     "start_month": Single(
         "start_month",
@@ -168,7 +171,7 @@ SINGLES: dict[str, Single] = {
         "opening_cash",
         _l("Cash in the business before month 1 (EUR)"),
         MONEY,
-        _l("Usually 0: your own money goes under Own money."),
+        _l("Usually 0: put your savings under “Your own money”."),
     ),
 }
 
@@ -397,7 +400,7 @@ _PATH = re.compile(r"^(?P<table>[a-z_]+)\[(?P<row>\d+)\]\.(?P<column>[a-z_]+)$")
 
 ERROR_MESSAGES = {
     "required": _l("Fill this in."),
-    "not_a_number": _l("Enter a number, for example 1250 or 9,50."),
+    "not_a_number": _l("Enter a number, for example 1250 or 9.50."),
     "not_a_whole_number": _l("Enter a whole number, for example 3."),
     "not_text": _l("Enter some text."),
     "not_a_list": _l("This list could not be read: add the rows again."),
@@ -405,10 +408,10 @@ ERROR_MESSAGES = {
     "negative": _l("Must not be below zero."),
     "not_positive": _l("Must be more than zero."),
     "out_of_range": _l("Must be from %(min)s to %(max)s."),
-    "rate_out_of_range": _l("Enter a percentage from 0 to below 100, for example 7 or 7,5."),
+    "rate_out_of_range": _l("Enter a percentage from 0 to below 100, for example 7 or 7.5."),
     "growth_out_of_range": _l("Enter a percentage between -100 and 100, for example 1 for 1% a month."),
     "seasonality_length": _l("Give one value for each month of the year."),
-    "seasonality_negative": _l("Season values must not be below zero: 1 is a normal month, 1,2 is 20% more."),
+    "seasonality_negative": _l("Season values must not be below zero: 1 is a normal month, 1.2 is 20% more."),
     "grace_not_below_term": _l("The months of interest only must be fewer than the months to repay."),
     "unknown_method": _l("Choose how the installments are calculated."),
     "after_horizon": _l("Must not be after the last month of the plan (%(months)s)."),
@@ -470,7 +473,7 @@ ROW_LABELS = {
     "fixed_costs": _l("Monthly costs"),
     "operating_profit": _l("Operating profit"),
     "interest": _l("Loan interest"),
-    "principal": _l("Loan repayment"),
+    "principal": _l("Loan repayment (capital)"),
     "tax": _l("Tax"),
     "drawings": _l("Taken home"),
     "investment": _l("Start-up spending"),

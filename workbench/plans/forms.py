@@ -36,4 +36,4 @@ class RequestChangesForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Assumptions file (.json)"), validators=[FileRequired()])
+    file = FileField(_l("Numbers file (.json)"), validators=[FileRequired()])

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from workbench.audit.services import record
@@ -233,7 +234,15 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
 
     missing = [item for item in plan_checklist(plan) if not item.done]
     if missing:
-        raise DomainError({"": _("Your plan is not complete yet: %(n)d things are missing.", n=len(missing))})
+        raise DomainError(
+            {
+                "": ngettext(
+                    "Your plan is not complete yet: %(num)d thing is missing.",
+                    "Your plan is not complete yet: %(num)d things are missing.",
+                    len(missing),
+                )
+            }
+        )
     if plan.latest_version is not None and not has_unsent_changes(plan):
         raise DomainError({"": _("Nothing changed since you last sent this plan.")})
     result, error = projection_of(plan.assumptions)

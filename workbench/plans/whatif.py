@@ -19,8 +19,8 @@ class WhatIf:
 
 
 WHAT_IFS = (
-    WhatIf("sales", _l("Sales 20% lower")),
-    WhatIf("costs", _l("Monthly costs 10% higher")),
+    WhatIf("sales", _l("Sales down 20%")),
+    WhatIf("costs", _l("Monthly costs up 10%")),
     WhatIf("delay", _l("Opening 2 months late")),
 )
 SALES_FACTOR = Decimal("0.8")

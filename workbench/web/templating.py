@@ -6,6 +6,7 @@ its fragments never drift apart.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -44,44 +45,67 @@ def render(template_name: str, fragment: str | None = None, **context: Any) -> s
     return render_template(template_name, **context)
 
 
-def money(amount: Decimal | int | float | str | None, currency: str | None = None) -> str:
+def money(amount: Decimal | int | float | str | None, currency: str | None = None, cents: bool = True) -> str:
+    """An amount in the locale's currency format; ``cents=False`` drops ",00" from whole amounts (chart
+    axes), never a real fraction."""
     if amount is None or amount == "":
         return ""
-    return format_currency(Decimal(str(amount)), currency or current_app.config["CURRENCY"])
+    value = Decimal(str(amount))
+    code = currency or current_app.config["CURRENCY"]
+    if cents or value != value.to_integral_value():
+        return format_currency(value, code)
+    pattern = get_locale().currency_formats["standard"].pattern
+    return format_currency(value, code, format=_WITHOUT_FRACTION.sub("", pattern), currency_digits=False)
+
+
+_WITHOUT_FRACTION = re.compile(r"\.0+")
 
 
 def number(value: Decimal | int | float | None) -> str:
-    """The locale's plain number ("1.234,5" in Italian): at most three decimals, half to even, like Babel.
-
-    The cash-flow table shows hundreds of these per request, so where the locale writes numbers as
-    #,##0.### (every language offered here) they are formatted directly with its symbols."""
-    if value is None:
-        return ""
-    symbols = _plain_number_symbols(str(get_locale()))
-    if symbols is None or isinstance(value, float):
-        return format_decimal(value)
-    return _plain_number(value, symbols)
+    """The locale's plain number ("1.234,5" in Italian): at most three decimals, half to even, like Babel."""
+    return _formatted(value, _PLAIN)
 
 
-_THOUSANDTH = Decimal("0.001")
+def amount(value: Decimal | int | float | None) -> str:
+    """An amount of money without the currency sign, always with cents ("1.234,50"): table columns."""
+    return _formatted(value, _CENTS)
+
+
+# The cash-flow table shows hundreds of numbers per request, so where the locale writes numbers with the usual
+# groups of three (every language offered here) they are formatted directly with its symbols; the symbols are
+# checked once per locale against Babel itself, and Babel does the rest.
+_PLAIN, _CENTS = "#,##0.###", "#,##0.00"
+_STEP = {_PLAIN: Decimal("0.001"), _CENTS: Decimal("0.01")}
 _PROBES = ("0", "-0.0004", "0.0015", "7", "-12.5", "1234.5675", "-1000", "12345678.9")
 
 
-def _plain_number(value: Decimal | int, symbols: dict[int, str]) -> str:
-    amount = Decimal(value).quantize(_THOUSANDTH, ROUND_HALF_EVEN)
-    text = f"{amount:,f}".rstrip("0").rstrip(".")
+def _formatted(value: Decimal | int | float | None, pattern: str) -> str:
+    if value is None:
+        return ""
+    symbols = _number_symbols(str(get_locale()))
+    if symbols is None or isinstance(value, float):
+        return format_decimal(value, format=pattern)
+    return _direct(value, pattern, symbols)
+
+
+def _direct(value: Decimal | int, pattern: str, symbols: dict[int, str]) -> str:
+    rounded = Decimal(value).quantize(_STEP[pattern], ROUND_HALF_EVEN)
+    text = f"{rounded:,f}"
+    if pattern == _PLAIN:
+        text = text.rstrip("0").rstrip(".")
     return text.translate(symbols)
 
 
 @lru_cache(maxsize=32)
-def _plain_number_symbols(locale_name: str) -> dict[int, str] | None:
-    """The symbol table for _plain_number, or None when the locale's numbers differ from what it writes."""
+def _number_symbols(locale_name: str) -> dict[int, str] | None:
+    """The symbol table for _direct, or None when the locale writes numbers otherwise."""
     locale = Locale.parse(locale_name)
     minus = babel_format(Decimal(-1), locale=locale).removesuffix("1")  # as the pattern writes it
     symbols = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale), "-": minus})
-    for probe in _PROBES:
-        if _plain_number(Decimal(probe), symbols) != babel_format(Decimal(probe), locale=locale):
-            return None
+    for pattern in (_PLAIN, _CENTS):
+        for probe in map(Decimal, _PROBES):
+            if _direct(probe, pattern, symbols) != babel_format(probe, format=pattern, locale=locale):
+                return None
     return symbols
 
 
@@ -135,6 +159,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money,
         number=number,
+        amount=amount,
         percent=percent,
         day=day,
         moment=moment,
