@@ -32,8 +32,9 @@
 (function () {
   "use strict";
   function offline(event) {
-    var status = document.getElementById("save-status");
-    if (status && event.detail && event.detail.elt && event.detail.elt.contains(status)) {
+    var elt = event.detail && event.detail.elt;
+    var status = elt && elt.querySelector ? elt.querySelector("[data-offline]") : null;
+    if (status) {
       status.textContent = status.getAttribute("data-offline");
       status.classList.add("save-error");
     }

@@ -400,3 +400,25 @@ def test_every_problem_is_reported_at_once(monkeypatch: pytest.MonkeyPatch, file
     assert "food.json.name.ar: missing or empty" in found
     assert any(p.startswith("food.json.default_assumptions: not accepted") and "months" in p for p in found)
     assert "_base.sections[2](customers).intro.fr: missing or empty" in found
+
+
+# --- every trade shows its own worked examples --------------------------------------------------------------
+
+PERSONAL_QUESTIONS = {"motivation", "family_support", "living_costs"}  # about the trainee, not the trade
+
+
+def test_every_template_gives_its_own_example_for_every_shared_question_but_the_personal_ones() -> None:
+    """The generic examples are about one trade (a phone-repair shop): a trainee writing a plan for another
+    business must never see them, in any language, except for the questions about their own life."""
+    base, _ = catalogue._raw_catalogue()
+    shared = {question["key"]: question for s in base["sections"] for question in s.get("questions", [])}
+    assert set(shared) >= PERSONAL_QUESTIONS
+    generic = []
+    for business_type in business_types():
+        for key, question in shared.items():
+            if key in PERSONAL_QUESTIONS:
+                continue
+            for language in LANGUAGES:
+                if business_type.question(key).example(language) == question["example"][language]:
+                    generic.append(f"{business_type.key}.{key}.{language}")
+    assert not generic, "these show the generic example, not one for the business: " + ", ".join(generic)

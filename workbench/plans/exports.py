@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.finance import AssumptionsError, ProjectionResult, parse_assumptions
+from workbench.plans import financials
 from workbench.plans.catalogue import UnknownBusinessType, get_business_type
 from workbench.plans.models import BusinessPlan
 
@@ -69,13 +70,13 @@ def read_assumptions_json(raw: bytes) -> dict[str, Any]:
     try:
         parse_assumptions(assumptions)
     except AssumptionsError as error:
-        first = next(iter(error.errors.items()))
+        first = error.issues[0]
         raise DomainError(
             {
                 "file": _(
                     "The numbers in the file are not valid (%(field)s: %(problem)s).",
-                    field=first[0],
-                    problem=first[1],
+                    field=financials.describe_path(first.path, assumptions),
+                    problem=financials.message_for(first),
                 )
             }
         ) from error

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workbench.finance import AssumptionsError
@@ -394,6 +395,13 @@ def merged(document: Mapping[str, Any], part: Mapping[str, Any]) -> dict[str, An
     return {**document, **part}
 
 
+def as_posted(document: Mapping[str, Any], section_key: str, locale: str) -> dict[str, Any]:
+    """The saved numbers as this page would post them back, so that 1000 saved and "1000" typed, or a default
+    left out and the same default shown in the form, compare equal."""
+    form = form_from_document(document, section_key, locale)
+    return merged(document, read_form(form.values, section_key, locale).part)
+
+
 # --- errors at their fields ---------------------------------------------------------------------------------
 
 _PATH = re.compile(r"^(?P<table>[a-z_]+)\[(?P<row>\d+)\]\.(?P<column>[a-z_]+)$")
@@ -463,6 +471,56 @@ def field_errors(
     for issue in error.issues if error else ():
         errors.setdefault(field_of(issue.path, origin), message_for(issue))
     return errors
+
+
+# --- stored values as a person reads them (conflicts, version comparison, import errors) --------------------
+
+
+def describe_path(path: str, document: Mapping[str, Any]) -> str:
+    """A stored field in words: ``fixed_costs[0].monthly`` -> "Monthly costs 1 (Rent): Amount a month"."""
+    if path in SINGLES:
+        return str(SINGLES[path].label)
+    found = _PATH.match(path)
+    table = TABLES.get(found.group("table")) if found else None
+    if found is None or table is None:
+        return path
+    column_key, row = found.group("column"), int(found.group("row"))
+    column = next((c for c in table.columns if c.key == column_key), None)
+    if column is not None:
+        what = str(column.label)
+    elif column_key == "seasonality" and table.seasonality:
+        what = _("Busy and quiet months")
+    else:
+        what = column_key
+    entries = document.get(table.key)
+    entry = entries[row] if isinstance(entries, list) and row < len(entries) else None
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    if name:
+        return _(
+            "%(table)s %(row)d (%(name)s): %(column)s", table=table.title, row=row + 1, name=name, column=what
+        )
+    return _("%(table)s %(row)d: %(column)s", table=table.title, row=row + 1, column=what)
+
+
+def show_value(path: str, value: Any, locale: str) -> str:
+    """A stored value as the numbers pages write it in this locale."""
+    decimal_symbol = get_decimal_symbol(locale)
+    if isinstance(value, list):
+        return " · ".join(show_number(item, decimal_symbol) for item in value)
+    kind = _kind_of(path)
+    if kind == METHOD:
+        label = METHOD_LABELS.get(str(value))
+        return str(label) if label is not None else str(value)
+    return _show(value, kind, decimal_symbol)
+
+
+def _kind_of(path: str) -> str:
+    if path in SINGLES:
+        return SINGLES[path].kind
+    found = _PATH.match(path)
+    table = TABLES.get(found.group("table")) if found else None
+    column = next((c for c in table.columns if c.key == found.group("column")), None) if table else None
+    return column.kind if column else NUMBER
 
 
 #: The projection's rows as a trainee reads them (spreadsheet export, printed plan).

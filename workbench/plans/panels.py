@@ -62,7 +62,8 @@ def numbers_panel(
     _place_errors(panel, error, section_key, origin)
     if stale is not None:
         panel.stale = next(iter(stale.errors.values()))
-        saved, typed = flatten(_as_posted(plan.assumptions, section_key)), flatten(document)
+        saved = flatten(financials.as_posted(plan.assumptions, section_key, get_locale().language))
+        typed = flatten(document)
         panel.differences = [
             Difference(path, saved.get(path), typed.get(path))
             for path in sorted(saved.keys() | typed.keys())
@@ -80,14 +81,6 @@ def numbers_panel(
             + sum((loan.principal for loan in parsed.loans), Decimal(0))
         )
     return panel
-
-
-def _as_posted(document: Mapping[str, Any], section_key: str) -> dict[str, Any]:
-    """The saved numbers as this page would post them back, so that 1000 saved and "1000" typed, or a default
-    left out and the same default shown in the form, are not listed as differences."""
-    language = get_locale().language
-    form = financials.form_from_document(document, section_key, language)
-    return financials.merged(document, financials.read_form(form.values, section_key, language).part)
 
 
 def _place_errors(

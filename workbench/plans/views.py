@@ -137,7 +137,8 @@ def numbers(plan_id: int, section_key: str):
     current = template.section(section_key)
     if current is None or not financials.is_numbers_section(section_key):
         abort(404)
-    posted = financials.read_form(request.form, section_key, get_locale().language)
+    language = get_locale().language
+    posted = financials.read_form(request.form, section_key, language)
     document = financials.merged(plan.assumptions, posted.part)
     try:
         base_revision = int(request.form.get("assumptions_rev", ""))
@@ -146,11 +147,13 @@ def numbers(plan_id: int, section_key: str):
     if request.form.get("keep_mine"):
         base_revision = plan.assumptions_revision
     stale = None
-    try:
-        services.save_assumptions(plan, document, base_revision, current_user)
-    except services.StaleAssumptions as error:
-        stale = error
-    db.session.commit()
+    # Posting back what is saved changes nothing, from any window: no new revision, no conflict.
+    if document != financials.as_posted(plan.assumptions, section_key, language):
+        try:
+            services.save_assumptions(plan, document, base_revision, current_user)
+        except services.StaleAssumptions as error:
+            stale = error
+        db.session.commit()
     restructured = bool(request.form.get("add") or request.form.get("remove"))
     panel = numbers_panel(plan, document, section_key, posted.origin, stale=stale)
     if is_htmx_fragment_request():
@@ -266,6 +269,7 @@ def compare(plan_id: int):
         new=new,
         template=template,
         comparison=compare_versions(old, new, template),
+        financials=financials,
         language=get_locale().language,
     )
 
