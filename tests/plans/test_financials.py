@@ -172,6 +172,17 @@ def test_a_typed_percent_is_stored_as_a_fraction(locale: str, typed: str) -> Non
     assert Decimal(posted.part["tax_rate"]) == Decimal("0.075")
 
 
+@pytest.mark.parametrize("typed", ["7,5%", "7,5 %", "%7,5", "7,5٪"])
+def test_a_percent_may_be_typed_with_its_sign(typed: str) -> None:
+    posted = read_form({"tax_rate": typed, "owner_drawings": "0"}, "sales_costs", "it")
+    assert Decimal(posted.part["tax_rate"]) == Decimal("0.075")
+
+
+def test_a_percent_sign_makes_no_number_of_an_amount() -> None:
+    posted = read_form({"tax_rate": "0", "owner_drawings": "900%"}, "sales_costs", "it")
+    assert posted.part["owner_drawings"] == "900%"  # kept as typed, shown with its error
+
+
 def test_growth_is_a_percent_per_month_too() -> None:
     data = {"owner_drawings": "0", "tax_rate": "5"}
     stream_row(data, 0, "Meals")

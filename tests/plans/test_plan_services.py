@@ -72,6 +72,7 @@ def test_an_unchanged_answer_is_not_saved_again(plan, trainee) -> None:
     services.save_answers(plan, [AnswerEdit("idea", "Street food.", "en", 0)], trainee)
     outcome = services.save_answers(plan, [AnswerEdit("idea", "Street food.", "en", 1)], trainee)
     assert not outcome.changed
+    assert outcome.complete  # what the page shows is stored: it can say "Saved"
     assert plan.answer("idea").revision == 1
 
 
@@ -80,6 +81,7 @@ def test_a_stale_save_of_different_text_is_a_conflict_that_keeps_both_texts(plan
     services.save_answers(plan, [AnswerEdit("idea", "First tab, edited.", "en", 1)], trainee)
     outcome = services.save_answers(plan, [AnswerEdit("idea", "Second tab text.", "fr", 1)], trainee)
     assert outcome.saved == {}
+    assert not outcome.complete
     [conflict] = outcome.conflicts
     assert conflict.theirs == "First tab, edited."
     assert conflict.yours == "Second tab text."
@@ -208,7 +210,16 @@ def test_comparing_versions_shows_changed_words_and_numbers(complete_plan, train
         trainee,
     )
     drawings = Decimal(str(complete_plan.assumptions["owner_drawings"])) + 50
-    complete_plan.assumptions = {**complete_plan.assumptions, "owner_drawings": str(drawings)}
+    # The seasons come back from the form as strings: the same values, not a change.
+    streams = [
+        {**stream, "seasonality": [str(v) for v in stream.get("seasonality", [1] * 12)]}
+        for stream in complete_plan.assumptions["revenue_streams"]
+    ]
+    complete_plan.assumptions = {
+        **complete_plan.assumptions,
+        "owner_drawings": str(drawings),
+        "revenue_streams": streams,
+    }
     second = services.submit_plan(complete_plan, trainee)
     comparison = compare_versions(first, second, services.business_type_of(complete_plan))
     [change] = comparison.answers

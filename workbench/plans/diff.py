@@ -84,7 +84,9 @@ def compare_versions(old: PlanVersion, new: PlanVersion, template: BusinessType)
 
 
 def _number_key(value: Any) -> Any:
-    """ "9000", 9000 and "9000.00" are the same amount."""
+    """ "9000", 9000 and "9000.00" are the same amount; [1, 1.2] and ["1", "1.20"] the same seasons."""
+    if isinstance(value, list):
+        return tuple(_number_key(item) for item in value)
     try:
         return Decimal(str(value)).normalize() if value is not None and not isinstance(value, bool) else value
     except ArithmeticError:

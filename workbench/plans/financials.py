@@ -260,7 +260,8 @@ def _read_value(kind: str, text: str, decimal_symbol: str) -> Any:
     text = text.strip()
     if kind in {TEXT, METHOD, YEAR_MONTH} or not text:
         return text
-    number = parse_number(text, decimal_symbol)
+    # A percentage may be typed with its sign, on either side and in the Arabic form: "7 %", "%7", "7٪".
+    number = parse_number(text.strip("%٪ \u00a0\u202f") if kind == PERCENT else text, decimal_symbol)
     if number is None:
         return text
     if kind == PERCENT:

@@ -58,6 +58,9 @@ class SaveOutcome:
     conflicts: list[Conflict] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # question key -> message
 
+    #: every posted answer is stored (just now, or already as it was): the page can say "Saved"
+    complete: bool = False
+
     @property
     def changed(self) -> bool:
         return bool(self.saved)
@@ -180,6 +183,7 @@ def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> Sa
     if outcome.changed:
         plan.updated_at = utcnow()
         record("plan.answers_saved", plan, actor, after={"revisions": outcome.saved})
+    outcome.complete = not outcome.conflicts and not outcome.errors
     return outcome
 
 
