@@ -657,3 +657,21 @@ def test_an_autosave_says_saved_beside_the_numbers(signed_in: FlaskClient, plan)
     with force_locale(stored(plan).owner.locale):
         assert gettext("Saved") in status.group(1)
     assert stored(plan).assumptions["fixed_costs"][0]["monthly"] == "650"
+
+
+def test_the_line_at_the_foot_of_a_phone_screen_follows_the_numbers(signed_in: FlaskClient, plan) -> None:
+    page = open_page(signed_in, plan, "sales_costs")
+    calm = post_numbers(signed_in, plan, "sales_costs", page, htmx=True).get_data(as_text=True)
+    peek = re.search(r'<a id="results-peek" class="([^"]*)"[^>]*hx-swap-oob[^>]*>(.*?)</a>', calm, re.S)
+    assert peek is not None
+    assert "has-warnings" not in peek.group(1)
+    # Drawings far above what the business earns: the cash runs out and the line turns to a warning.
+    short = post_numbers(signed_in, plan, "sales_costs", {**page, "owner_drawings": "5000"}, htmx=True)
+    peek = re.search(
+        r'<a id="results-peek" class="([^"]*)"[^>]*>(.*?)</a>', short.get_data(as_text=True), re.S
+    )
+    assert peek is not None
+    assert "has-warnings" in peek.group(1)
+    result, _error = services.projection_of(stored(plan).assumptions)
+    with force_locale(stored(plan).owner.locale):
+        assert money(result.metrics["min_cash"]) in html_lib.unescape(peek.group(2))
