@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from tests.support import login_as
 from workbench.audit.models import AuditEvent
 from workbench.extensions import db
-from workbench.web.templating import amount, day, money, number
+from workbench.web.templating import amounts, day, money, number
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ("it", "fr", "ar")
@@ -162,10 +163,11 @@ def test_numbers_and_dates_follow_the_locale(app: Flask) -> None:
     language=st.sampled_from(("it", "en", "fr", "ar")),
 )
 def test_numbers_are_written_as_babel_writes_them(app: Flask, value, language: str) -> None:
-    """number() and amount() format directly for speed; they must agree with Babel in every language."""
+    """number(), amounts() and money() format directly for speed; they must agree with Babel everywhere."""
     with app.test_request_context(), force_locale(language):
         assert number(value) == babel_format_decimal(value, locale=language)
-        assert amount(value) == babel_format_decimal(value, format="#,##0.00", locale=language)
+        assert amounts([value]) == [babel_format_decimal(value, format="#,##0.00", locale=language)]
+        assert money(value) == babel_format_currency(value, "EUR", locale=language)
 
 
 def test_chart_axes_drop_cents_only_from_whole_amounts(app: Flask) -> None:
@@ -173,3 +175,11 @@ def test_chart_axes_drop_cents_only_from_whole_amounts(app: Flask) -> None:
         assert money(Decimal("15000"), cents=False) == "15.000\xa0€"
         assert money(Decimal("2.5"), cents=False) == "2,50\xa0€"
         assert money(Decimal("15000")) == "15.000,00\xa0€"
+
+
+def test_amounts_sums_rows_month_by_month(app: Flask) -> None:
+    with app.test_request_context(), force_locale("it"):
+        assert amounts([Decimal("10.5"), Decimal(0)], [Decimal("1200"), Decimal("-0.25")]) == [
+            "1.210,50",
+            "-0,25",
+        ]

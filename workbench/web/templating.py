@@ -7,12 +7,14 @@ its fragments never drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import format_decimal as babel_format
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, current_app, render_template, request
@@ -53,7 +55,13 @@ def money(amount: Decimal | int | float | str | None, currency: str | None = Non
     value = Decimal(str(amount))
     code = currency or current_app.config["CURRENCY"]
     if cents or value != value.to_integral_value():
-        return format_currency(value, code)
+        locale_name = str(get_locale())
+        affixes = _currency_affixes(locale_name, code)
+        symbols = _number_symbols(locale_name)
+        if affixes is None or symbols is None:
+            return format_currency(value, code)
+        prefix, suffix = affixes[value < 0 or (value.is_zero() and value.is_signed())]
+        return prefix + _direct(abs(value), _CENTS, symbols) + suffix
     pattern = get_locale().currency_formats["standard"].pattern
     return format_currency(value, code, format=_WITHOUT_FRACTION.sub("", pattern), currency_digits=False)
 
@@ -66,9 +74,14 @@ def number(value: Decimal | int | float | None) -> str:
     return _formatted(value, _PLAIN)
 
 
-def amount(value: Decimal | int | float | None) -> str:
-    """An amount of money without the currency sign, always with cents ("1.234,50"): table columns."""
-    return _formatted(value, _CENTS)
+def amounts(*rows: Sequence[Decimal | int]) -> list[str]:
+    """One table row of amounts with cents, formatted in one go; with several rows, their sums month by month
+    (``t.interest|amounts(t.principal)`` is the installments row)."""
+    symbols = _number_symbols(str(get_locale()))
+    totals = [sum(values) for values in zip(*rows, strict=True)]
+    if symbols is None:
+        return [format_decimal(total, format=_CENTS) for total in totals]
+    return [_direct(total, _CENTS, symbols) for total in totals]
 
 
 # The cash-flow table shows hundreds of numbers per request, so where the locale writes numbers with the usual
@@ -94,6 +107,32 @@ def _direct(value: Decimal | int, pattern: str, symbols: dict[int, str]) -> str:
     if pattern == _PLAIN:
         text = text.rstrip("0").rstrip(".")
     return text.translate(symbols)
+
+
+@lru_cache(maxsize=64)
+def _currency_affixes(locale_name: str, currency: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """What the locale writes before and after an amount of money, for positive and negative amounts
+    ("€", "" and "-€", "" in English; "", " €" and "-", " €" in Italian); None when it cannot be split so
+    (checked against Babel with amounts of every size)."""
+    locale = Locale.parse(locale_name)
+    symbols = _number_symbols(locale_name)
+    if symbols is None:
+        return None
+    affixes = []
+    for probe in (Decimal("1234.5"), Decimal("-1234.5")):
+        written = babel_format_currency(probe, currency, locale=locale)
+        digits = _direct(abs(probe), _CENTS, symbols)
+        if written.count(digits) != 1:
+            return None
+        prefix, suffix = written.split(digits)
+        affixes.append((prefix, suffix))
+    positive, negative = affixes
+    for probe in map(Decimal, ("0", "0.005", "-0.5", "7", "12345678.9", "-1000")):
+        prefix, suffix = negative if probe < 0 else positive
+        mine = prefix + _direct(abs(probe), _CENTS, symbols) + suffix
+        if mine != babel_format_currency(probe, currency, locale=locale):
+            return None
+    return positive, negative
 
 
 @lru_cache(maxsize=32)
@@ -159,7 +198,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money,
         number=number,
-        amount=amount,
+        amounts=amounts,
         percent=percent,
         day=day,
         moment=moment,
