@@ -280,10 +280,11 @@ def test_an_example_plan_must_balance_sources_and_uses(monkeypatch: pytest.Monke
     assert expected in problems(monkeypatch, files)
 
 
-def test_typical_numbers_need_not_balance(monkeypatch: pytest.MonkeyPatch, files: Files) -> None:
-    files.types["food"]["default_assumptions"]["own_funds"] += 100  # a starting point, not a worked example
-    feed(monkeypatch, files)
-    catalogue.validate_catalogue()
+def test_typical_numbers_must_balance_too(monkeypatch: pytest.MonkeyPatch, files: Files) -> None:
+    """A new plan must not open with a warning the trainee did not cause."""
+    files.types["food"]["default_assumptions"]["own_funds"] += 100
+    found = problems(monkeypatch, files)
+    assert [p for p in found if p.startswith("food.json.default_assumptions: sources ")], found
 
 
 def test_numbers_the_finance_core_rejects_are_reported(monkeypatch: pytest.MonkeyPatch, files: Files) -> None:

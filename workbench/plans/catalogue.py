@@ -280,7 +280,8 @@ def _check_assumptions(problems: list[str], where: str, document: object) -> Non
 
 
 def _check_balanced(problems: list[str], where: str, document: object) -> None:
-    """An example plan shows the rule it teaches: the money to start equals what starting costs."""
+    """Typical numbers and example plans show the rule they teach: the money to start equals what starting
+    costs, so a new plan opens without a warning the trainee did not cause."""
     from workbench.finance import AssumptionsError, parse_assumptions
 
     try:
@@ -344,6 +345,7 @@ def validate_catalogue() -> None:
                 problems.append(f"{where}.examples.{question_key}: no such question")
             _check_texts(problems, f"{where}.examples", {question_key: example}, question_key)
         _check_assumptions(problems, f"{where}.default_assumptions", data.get("default_assumptions"))
+        _check_balanced(problems, f"{where}.default_assumptions", data.get("default_assumptions"))
         plan = data.get("example_plan") or {}
         _check_texts(problems, f"{where}.example_plan", plan, "title")
         if not isinstance(plan.get("language"), str) or not plan["language"]:
