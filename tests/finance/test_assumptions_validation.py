@@ -190,3 +190,19 @@ def test_bad_scenarios(scenario, codes):
     with pytest.raises(AssumptionsError) as caught:
         parse_scenario(scenario)
     assert caught.value.codes == codes
+
+
+def test_sources_and_uses_of_the_money_to_start() -> None:
+    parsed = parse_assumptions(
+        {
+            "start_month": "2027-01",
+            "months": 12,
+            "own_funds": "1500.50",
+            "grants": [{"name": "dote", "amount": "2000", "month": 3}],
+            "loans": [{"name": "micro", "principal": "9000", "annual_rate": "0.06", "term_months": 24}],
+            "startup_costs": [{"name": "oven", "amount": "8000"}, {"name": "works", "amount": "4500.50"}],
+        }
+    )
+    assert parsed.startup_sources == Decimal("12500.50")
+    assert parsed.startup_uses == Decimal("12500.50")
+    assert parse_assumptions({"start_month": "2027-01", "months": 12}).startup_sources == Decimal("0")

@@ -97,6 +97,20 @@ class Assumptions:
     tax_rate: Decimal = ZERO
     discount_rate: Decimal = DEFAULT_DISCOUNT_RATE
 
+    @property
+    def startup_sources(self) -> Decimal:
+        """The money to start: own funds + grants + loan principals (whenever they arrive)."""
+        return (
+            self.own_funds
+            + sum((grant.amount for grant in self.grants), ZERO)
+            + sum((loan.principal for loan in self.loans), ZERO)
+        )
+
+    @property
+    def startup_uses(self) -> Decimal:
+        """What starting costs: the sum of the startup costs. A sound plan has sources == uses."""
+        return sum((cost.amount for cost in self.startup_costs), ZERO)
+
 
 @dataclass(frozen=True, slots=True)
 class Scenario:

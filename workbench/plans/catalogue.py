@@ -288,8 +288,7 @@ def _check_balanced(problems: list[str], where: str, document: object) -> None:
         parsed = parse_assumptions(document)  # type: ignore[arg-type]
     except (AssumptionsError, TypeError):
         return  # reported by _check_assumptions
-    sources = parsed.own_funds + sum(g.amount for g in parsed.grants) + sum(x.principal for x in parsed.loans)
-    uses = sum(c.amount for c in parsed.startup_costs)
+    sources, uses = parsed.startup_sources, parsed.startup_uses
     if sources != uses:
         problems.append(
             f"{where}: sources {sources} must equal uses {uses} (own funds + grants + loans = startup costs)"

@@ -27,10 +27,7 @@ def sources_and_uses(plan: BusinessPlan) -> tuple[Decimal, Decimal] | None:
         parsed = parse_assumptions(plan.assumptions)
     except AssumptionsError:
         return None
-    sources = parsed.own_funds + sum((g.amount for g in parsed.grants), Decimal(0))
-    sources += sum((loan.principal for loan in parsed.loans), Decimal(0))
-    uses = sum((c.amount for c in parsed.startup_costs), Decimal(0))
-    return sources, uses
+    return parsed.startup_sources, parsed.startup_uses
 
 
 def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:

@@ -18,7 +18,7 @@ from workbench.plans.charts import Chart, cash_chart, revenue_costs_chart
 from workbench.plans.diff import flatten
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import StaleAssumptions, projection_of
-from workbench.plans.warnings import PlanWarning, plan_warnings
+from workbench.plans.warnings import PlanWarning, plan_warnings, sources_and_uses
 from workbench.plans.whatif import WHAT_IFS, scenario_for
 
 
@@ -73,13 +73,7 @@ def numbers_panel(
         panel.warnings = plan_warnings(result, loan_limit=loan_limit())
         panel.cash_chart = cash_chart(result)
         panel.revenue_chart = revenue_costs_chart(result)
-        parsed = result.assumptions
-        panel.uses = sum((cost.amount for cost in parsed.startup_costs), Decimal(0))
-        panel.sources = (
-            parsed.own_funds
-            + sum((grant.amount for grant in parsed.grants), Decimal(0))
-            + sum((loan.principal for loan in parsed.loans), Decimal(0))
-        )
+        panel.sources, panel.uses = sources_and_uses(result)
     return panel
 
 

@@ -124,17 +124,6 @@ def create_plan(
     return plan
 
 
-def rename_plan(plan: BusinessPlan, title: str, actor: User) -> None:
-    title = title.strip()
-    if not title:
-        raise DomainError({"title": _("Give your plan a name.")})
-    if title != plan.title:
-        before = plan.title
-        plan.title = title
-        plan.updated_at = utcnow()
-        record("plan.renamed", plan, actor, before={"title": before}, after={"title": title})
-
-
 def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> SaveOutcome:
     """Store what changed; stale edits of text that changed meanwhile become conflicts, not overwrites."""
     template = business_type_of(plan)

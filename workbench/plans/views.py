@@ -79,7 +79,10 @@ def new():
 @bp.get("/<int:plan_id>")
 @role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
 def overview(plan_id: int):
-    plan = load_plan(plan_id)
+    return _render_overview(load_plan(plan_id), RequestChangesForm())
+
+
+def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm) -> str:
     items = plan_checklist(plan)
     return render(
         "plans/overview.html",
@@ -90,7 +93,7 @@ def overview(plan_id: int):
         unsent=services.has_unsent_changes(plan),
         can_edit=can_edit_plan(current_user, plan),
         can_review=can_review_plan(current_user, plan),
-        review_form=RequestChangesForm(),
+        review_form=review_form,
         language=get_locale().language,
     )
 
@@ -221,19 +224,7 @@ def request_changes(plan_id: int):
             db.session.commit()
             flash(_("The plan went back to %(name)s with your note.", name=plan.owner.full_name), "success")
             return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
-    items = plan_checklist(plan)
-    return render(
-        "plans/overview.html",
-        plan=plan,
-        template=services.business_type_of(plan),
-        checklist=items,
-        percent=progress(items),
-        unsent=services.has_unsent_changes(plan),
-        can_edit=False,
-        can_review=True,
-        review_form=form,
-        language=get_locale().language,
-    ), 422
+    return _render_overview(plan, form), 422
 
 
 @bp.get("/<int:plan_id>/versions/<int:number>")

@@ -51,11 +51,7 @@ def month_name(year_month: str) -> str:
 
 def sources_and_uses(result: ProjectionResult) -> tuple[Decimal, Decimal]:
     """(own funds + grants + loan principals, startup costs)."""
-    a = result.assumptions
-    sources = (
-        a.own_funds + sum((g.amount for g in a.grants), _ZERO) + sum((x.principal for x in a.loans), _ZERO)
-    )
-    return sources, sum((c.amount for c in a.startup_costs), _ZERO)
+    return result.assumptions.startup_sources, result.assumptions.startup_uses
 
 
 def average_monthly_profit(result: ProjectionResult) -> Decimal:
