@@ -5,15 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from flask_babel import gettext as _
 
 from tests.support import audit_events, make_person
+from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.plans import services
 from workbench.plans.checklist import plan_checklist, progress, sources_and_uses
 from workbench.plans.diff import compare_versions, word_diff
-from workbench.plans.models import PlanStatus, PlanVersion
+from workbench.plans.models import BusinessPlan, PlanStatus, PlanVersion
 from workbench.plans.services import AnswerEdit
 
 
@@ -254,3 +256,158 @@ def test_journey_facts_follow_plans_and_versions(complete_plan, trainee) -> None
     services.submit_plan(complete_plan, trainee)
     db.session.commit()
     assert set(services.journey_facts([trainee.id])[trainee.id]) == {"plan_drafted", "plan_submitted"}
+
+
+# --- another session wrote between this session's read and its write ---------------------------------------
+# The pages read the plan, then save: another request may commit in between. These tests make that happen
+# deterministically (tests/plans/test_concurrency.py races real threads).
+
+
+@pytest.fixture
+def other_session(app):
+    """Run a function in another app context: its own database session and connection, committed."""
+
+    def run(work):
+        with app.app_context():
+            try:
+                result = work()
+                db.session.commit()
+                return result
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def test_a_save_read_before_another_sessions_save_is_a_conflict_not_an_overwrite(
+    plan, trainee, other_session
+) -> None:
+    services.save_answers(plan, [AnswerEdit("idea", "First text.", "en", 0)], trainee)
+    db.session.commit()
+    assert plan.answer("idea").revision == 1  # this session has read revision 1
+
+    def save_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, plan.id)
+        return services.save_answers(elsewhere, [AnswerEdit("idea", "Other tab.", "en", 1)], elsewhere.owner)
+
+    assert other_session(save_elsewhere).saved == {"idea": 2}
+
+    outcome = services.save_answers(plan, [AnswerEdit("idea", "This tab.", "fr", 1)], trainee)
+    db.session.commit()
+    assert outcome.saved == {}
+    [conflict] = outcome.conflicts
+    assert (conflict.theirs, conflict.theirs_revision, conflict.yours) == ("Other tab.", 2, "This tab.")
+    db.session.expire_all()
+    answer = db.session.get(BusinessPlan, plan.id).answer("idea")
+    assert (answer.text, answer.revision) == ("Other tab.", 2)
+    assert len(audit_events("plan.answers_saved")) == 2
+
+
+def test_a_first_answer_stored_meanwhile_by_another_session_is_a_conflict_not_an_error(
+    plan, trainee, other_session
+) -> None:
+    assert plan.answers == []  # this session has read: no answer yet
+
+    def answer_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, plan.id)
+        services.save_answers(elsewhere, [AnswerEdit("idea", "Other tab.", "en", 0)], elsewhere.owner)
+
+    other_session(answer_elsewhere)
+    outcome = services.save_answers(
+        plan,
+        [AnswerEdit("idea", "This tab.", "en", 0), AnswerEdit("business_name", "Chez Awa", "en", 0)],
+        trainee,
+    )
+    db.session.commit()
+    assert outcome.saved == {"business_name": 1}  # the other answer of the page is saved all the same
+    [conflict] = outcome.conflicts
+    assert (conflict.theirs, conflict.theirs_revision, conflict.yours) == ("Other tab.", 1, "This tab.")
+    assert plan.answer("idea").text == "Other tab."
+
+
+def test_the_same_first_answer_stored_meanwhile_is_simply_saved(plan, trainee, other_session) -> None:
+    assert plan.answers == []
+
+    def answer_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, plan.id)
+        services.save_answers(elsewhere, [AnswerEdit("idea", "Same words.", "en", 0)], elsewhere.owner)
+
+    other_session(answer_elsewhere)
+    outcome = services.save_answers(plan, [AnswerEdit("idea", "Same words.", "en", 0)], trainee)
+    assert (outcome.saved, outcome.conflicts, outcome.complete) == ({}, [], True)
+    assert plan.answer("idea").revision == 1
+
+
+def test_numbers_saved_meanwhile_by_another_session_make_this_save_stale(
+    plan, trainee, other_session
+) -> None:
+    assert plan.assumptions_revision == 1
+
+    def save_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, plan.id)
+        document = {**elsewhere.assumptions, "owner_drawings": "900"}
+        services.save_assumptions(elsewhere, document, 1, elsewhere.owner)
+
+    other_session(save_elsewhere)
+    with pytest.raises(services.StaleAssumptions):
+        services.save_assumptions(plan, {**plan.assumptions, "owner_drawings": "100"}, 1, trainee)
+    # This session now holds what is stored, for the conflict to show next to the typed values.
+    assert (plan.assumptions["owner_drawings"], plan.assumptions_revision) == ("900", 2)
+    db.session.rollback()
+    db.session.expire_all()
+    stored = db.session.get(BusinessPlan, plan.id)
+    assert (stored.assumptions["owner_drawings"], stored.assumptions_revision) == ("900", 2)
+    # Posting the very numbers stored meanwhile is no conflict and no new revision.
+    services.save_assumptions(stored, {**stored.assumptions}, 2, trainee)
+    assert stored.assumptions_revision == 2
+
+
+def test_the_same_numbers_saved_meanwhile_are_no_conflict(plan, trainee, other_session) -> None:
+    document = {**plan.assumptions, "owner_drawings": "900"}
+
+    def save_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, plan.id)
+        services.save_assumptions(elsewhere, dict(document), 1, elsewhere.owner)
+
+    other_session(save_elsewhere)
+    services.save_assumptions(plan, dict(document), 1, trainee)
+    assert plan.assumptions_revision == 2
+    assert len(audit_events("plan.assumptions_saved")) == 1
+
+
+def test_a_plan_sent_meanwhile_from_another_window_is_not_sent_twice(
+    complete_plan, trainee, other_session
+) -> None:
+    assert complete_plan.versions == []  # this session has read: never sent
+
+    def submit_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, complete_plan.id)
+        return services.submit_plan(elsewhere, elsewhere.owner).number
+
+    assert other_session(submit_elsewhere) == 1
+    with pytest.raises(DomainError) as raised:
+        services.submit_plan(complete_plan, trainee)
+    assert raised.value.errors == {"": _("Nothing changed since you last sent this plan.")}
+    db.session.rollback()
+    assert [v.number for v in db.session.get(BusinessPlan, complete_plan.id).versions] == [1]
+
+
+def test_a_plan_sent_back_meanwhile_is_not_sent_back_again(
+    complete_plan, trainee, mentor, other_session
+) -> None:
+    services.submit_plan(complete_plan, trainee)
+    db.session.commit()
+    assert complete_plan.status == PlanStatus.SUBMITTED.value  # this session has read: waiting for review
+
+    def send_back_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, complete_plan.id)
+        services.request_changes(elsewhere, db.session.get(User, mentor.id), "From the other tab.")
+
+    other_session(send_back_elsewhere)
+    with pytest.raises(DomainError) as raised:
+        services.request_changes(complete_plan, mentor, "From this tab.")
+    assert raised.value.errors == {
+        "": _("This plan was already sent back to the trainee: it is no longer waiting for review.")
+    }
+    db.session.rollback()
+    assert [e.after["note"] for e in audit_events("plan.changes_requested")] == ["From the other tab."]

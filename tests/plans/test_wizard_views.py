@@ -182,11 +182,11 @@ def test_other_trainees_cannot_see_a_plan_the_assigned_mentor_can_but_not_edit(
 ) -> None:
     other = make_person("other@example.org", [Role.TRAINEE])
     login_as(client, other)
-    assert client.get(f"/plans/{plan.id}").status_code == 403
-    assert client.get(f"/plans/{plan.id}/sections/idea").status_code == 403
+    assert client.get(f"/plans/{plan.id}").status_code == 404
+    assert client.get(f"/plans/{plan.id}/sections/idea").status_code == 404
 
     login_as(client, mentor)
-    assert client.get(f"/plans/{plan.id}").status_code == 403
+    assert client.get(f"/plans/{plan.id}").status_code == 404
     assign_mentor(trainee, mentor, None)
     db.session.commit()
     assert client.get(f"/plans/{plan.id}").status_code == 200
@@ -228,3 +228,74 @@ def test_submit_review_and_compare_through_the_pages(client: FlaskClient, traine
     assert client.get(f"/plans/{plan.id}/versions/1").status_code == 200
     assert client.get(f"/plans/{plan.id}/versions/9").status_code == 404
     assert client.get(f"/plans/{plan.id}/compare?old=1&new=9").status_code == 404
+
+
+def same_page(response, url: str) -> str:
+    """The page without what differs by request anyway: its own address and the CSRF token."""
+    html = response.get_data(as_text=True).replace(url, "URL")
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+
+def test_another_persons_plan_answers_exactly_as_a_plan_that_does_not_exist(
+    client: FlaskClient, trainee, plan, mentor
+) -> None:
+    """Ids reveal nothing: every plan page, read or write, answers someone else as it answers a missing id."""
+    complete = services.create_plan(owner=trainee, business_type="food", title="", from_example=True)
+    db.session.flush()
+    services.submit_plan(complete, trainee)
+    db.session.commit()
+    missing = complete.id + 1000
+    other = make_person("other@example.org", [Role.TRAINEE], locale="en")
+    pages = [
+        ("GET", "/plans/{id}"),
+        ("GET", "/plans/{id}/sections/idea"),
+        ("POST", "/plans/{id}/sections/idea"),
+        ("GET", "/plans/{id}/versions/1"),
+        ("POST", "/plans/{id}/submit"),
+    ]
+    for person, method, url in [
+        *((other, method, url) for method, url in pages),
+        (mentor, "GET", "/plans/{id}"),  # a mentor who is not this trainee's
+        (mentor, "POST", "/plans/{id}/request-changes"),
+    ]:
+        login_as(client, person)
+        data = {"answer-idea": "Not mine.", "language-idea": "en", "rev-idea": "0", "note": "Not mine."}
+        theirs = client.open(url.format(id=complete.id), method=method, data=data)
+        nothing = client.open(url.format(id=missing), method=method, data=data)
+        assert (theirs.status_code, method, url) == (404, method, url)
+        assert same_page(theirs, url.format(id=complete.id)) == same_page(nothing, url.format(id=missing))
+    db.session.expire_all()
+    assert db.session.get(BusinessPlan, complete.id).status == PlanStatus.SUBMITTED.value
+    assert [v.number for v in db.session.get(BusinessPlan, complete.id).versions] == [1]
+
+
+def test_keep_my_text_that_loses_to_a_newer_save_shows_the_newer_text_instead_of_refreshing(
+    app, client: FlaskClient, trainee, plan, monkeypatch
+) -> None:
+    """Keeping one's text saves over the revision the request read. If another tab saves in between, the
+    choice is a conflict again with the newest text: no overwrite, no refresh that drops the typed text."""
+    login_as(client, trainee)
+    url = f"/plans/{plan.id}/sections/idea"
+    client.post(url, data={"answer-idea": "Tab A.", "language-idea": "en", "rev-idea": "0"}, headers=HTMX)
+    save_answers = services.save_answers
+
+    def another_tab_saves_first(plan_, edits, actor):
+        with app.app_context():
+            elsewhere = db.session.get(BusinessPlan, plan.id)
+            save_answers(elsewhere, [services.AnswerEdit("idea", "Tab C, newest.", "en", 1)], elsewhere.owner)
+            db.session.commit()
+            db.session.remove()
+        return save_answers(plan_, edits, actor)
+
+    monkeypatch.setattr(services, "save_answers", another_tab_saves_first)
+    kept = client.post(
+        url,
+        data={"answer-idea": "Tab B.", "language-idea": "en", "rev-idea": "0", "keep_mine": "idea"},
+        headers=HTMX,
+    )
+    assert "HX-Refresh" not in kept.headers
+    html = kept.get_data(as_text=True)
+    assert 'id="conflict-idea" hx-swap-oob="true"' in html
+    assert "Tab C, newest." in html
+    db.session.expire_all()
+    assert db.session.get(BusinessPlan, plan.id).answer("idea").text == "Tab C, newest."

@@ -13,7 +13,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workbench.audit.services import record
 from workbench.auth.models import User
@@ -125,7 +129,10 @@ def create_plan(
 
 
 def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> SaveOutcome:
-    """Store what changed; stale edits of text that changed meanwhile become conflicts, not overwrites."""
+    """Store what changed; stale edits of text that changed meanwhile become conflicts, not overwrites.
+
+    Each write is a compare-and-set in the database, so of two saves made at the same moment from the same
+    revision exactly one is stored and the other comes back as a conflict showing both texts."""
     template = business_type_of(plan)
     outcome = SaveOutcome()
     for edit in edits:
@@ -140,35 +147,7 @@ def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> Sa
                 "This answer is too long to save (%(n)d characters at most).", n=MAX_ANSWER_CHARACTERS
             )
             continue
-        current = plan.answer(edit.question_key)
-        if current is None:
-            if not edit.text.strip():
-                continue
-            current = PlanAnswer(
-                question_key=edit.question_key, text=edit.text, language=edit.language, revision=1
-            )
-            plan.answers.append(current)
-            outcome.saved[edit.question_key] = 1
-            continue
-        if current.text == edit.text and current.language == edit.language:
-            continue
-        if edit.base_revision != current.revision and current.text != edit.text:
-            outcome.conflicts.append(
-                Conflict(
-                    question_key=edit.question_key,
-                    theirs=current.text,
-                    theirs_language=current.language,
-                    theirs_revision=current.revision,
-                    yours=edit.text,
-                    yours_language=edit.language,
-                )
-            )
-            continue
-        current.text = edit.text
-        current.language = edit.language
-        current.revision += 1
-        current.updated_at = utcnow()
-        outcome.saved[edit.question_key] = current.revision
+        _save_answer(plan, edit, outcome)
     if outcome.changed:
         plan.updated_at = utcnow()
         record("plan.answers_saved", plan, actor, after={"revisions": outcome.saved})
@@ -176,25 +155,134 @@ def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> Sa
     return outcome
 
 
+#: A save is retried against the row as it is now only while someone else keeps changing it; past this the
+#: edit is shown as a conflict rather than waited on.
+_SAVE_ATTEMPTS = 3
+
+
+def _save_answer(plan: BusinessPlan, edit: AnswerEdit, outcome: SaveOutcome) -> None:
+    current = plan.answer(edit.question_key)
+    for _attempt in range(_SAVE_ATTEMPTS):
+        if current is None:
+            if not edit.text.strip():
+                return
+            if _insert_first_answer(plan, edit):
+                outcome.saved[edit.question_key] = 1
+                return
+            # Someone else wrote the first answer meanwhile: judge this edit against theirs.
+            current = _reload_answer(plan, edit.question_key)
+            continue
+        if current.text == edit.text and current.language == edit.language:
+            return
+        if edit.base_revision != current.revision and current.text != edit.text:
+            break
+        if _update_answer(current, edit):
+            outcome.saved[edit.question_key] = current.revision
+            return
+        current = _reload_answer(plan, edit.question_key)
+    if current is None or (current.text == edit.text and current.language == edit.language):
+        return
+    outcome.conflicts.append(
+        Conflict(
+            question_key=edit.question_key,
+            theirs=current.text,
+            theirs_language=current.language,
+            theirs_revision=current.revision,
+            yours=edit.text,
+            yours_language=edit.language,
+        )
+    )
+
+
+def _insert_first_answer(plan: BusinessPlan, edit: AnswerEdit) -> bool:
+    """Insert the first answer to a question unless another one was stored meanwhile (no unique violation:
+    the database skips the row and says so)."""
+    if plan.id is None:
+        db.session.flush()
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    inserted = db.session.execute(
+        insert(PlanAnswer)
+        .values(
+            plan_id=plan.id,
+            question_key=edit.question_key,
+            text=edit.text,
+            language=edit.language,
+            revision=1,
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["plan_id", "question_key"])
+        .returning(PlanAnswer.id)
+    ).scalar_one_or_none()
+    db.session.expire(plan, ["answers"])
+    return inserted is not None
+
+
+def _update_answer(current: PlanAnswer, edit: AnswerEdit) -> bool:
+    """Write the edit only if the stored revision is still the one it was judged against."""
+    moment = utcnow()
+    result = db.session.execute(
+        update(PlanAnswer)
+        .where(PlanAnswer.id == current.id, PlanAnswer.revision == current.revision)
+        .values(text=edit.text, language=edit.language, revision=PlanAnswer.revision + 1, updated_at=moment),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        return False
+    for name, value in (
+        ("text", edit.text),
+        ("language", edit.language),
+        ("revision", current.revision + 1),
+        ("updated_at", moment),
+    ):
+        set_committed_value(current, name, value)
+    return True
+
+
+def _reload_answer(plan: BusinessPlan, question_key: str) -> PlanAnswer | None:
+    """The answer as stored now, committed by another session since this one read it."""
+    return db.session.scalars(
+        select(PlanAnswer)
+        .where(PlanAnswer.plan_id == plan.id, PlanAnswer.question_key == question_key)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
 def save_assumptions(
     plan: BusinessPlan, assumptions: dict[str, Any], base_revision: int, actor: User
 ) -> None:
-    """Store the numbers as typed (even when the projection refuses them, so nothing is lost)."""
-    if base_revision != plan.assumptions_revision:
-        raise StaleAssumptions(
-            {
-                "": _(
-                    "These numbers were changed in another window since you opened this page. Your values "
-                    "are shown below and were not saved: keep yours or use the saved ones."
-                )
-            }
-        )
-    if assumptions == plan.assumptions:
+    """Store the numbers as typed (even when the projection refuses them, so nothing is lost).
+
+    The revision is compared and bumped in one UPDATE, so of two saves from the same revision exactly one
+    is stored; the other raises StaleAssumptions (unless it posted what the first one stored)."""
+    if base_revision == plan.assumptions_revision and assumptions == plan.assumptions:
         return
-    plan.assumptions = copy.deepcopy(assumptions)
-    plan.assumptions_revision += 1
-    plan.updated_at = utcnow()
-    record("plan.assumptions_saved", plan, actor, after={"revision": plan.assumptions_revision})
+    if base_revision == plan.assumptions_revision:
+        stored = copy.deepcopy(assumptions)
+        moment = utcnow()
+        result = db.session.execute(
+            update(BusinessPlan)
+            .where(BusinessPlan.id == plan.id, BusinessPlan.assumptions_revision == base_revision)
+            .values(assumptions=stored, assumptions_revision=base_revision + 1, updated_at=moment),
+            execution_options={"synchronize_session": False},
+        )
+        if result.rowcount == 1:
+            set_committed_value(plan, "assumptions", stored)
+            set_committed_value(plan, "assumptions_revision", base_revision + 1)
+            set_committed_value(plan, "updated_at", moment)
+            record("plan.assumptions_saved", plan, actor, after={"revision": plan.assumptions_revision})
+            return
+        # Saved from another window a moment ago: show what is stored now.
+        db.session.refresh(plan, ["assumptions", "assumptions_revision", "updated_at"])
+        if assumptions == plan.assumptions:
+            return
+    raise StaleAssumptions(
+        {
+            "": _(
+                "These numbers were changed in another window since you opened this page. Your values "
+                "are shown below and were not saved: keep yours or use the saved ones."
+            )
+        }
+    )
 
 
 def projection_of(
@@ -208,6 +296,29 @@ def projection_of(
 
 def answers_document(plan: BusinessPlan) -> dict[str, dict[str, str]]:
     return {a.question_key: {"text": a.text, "language": a.language} for a in plan.answers if a.text.strip()}
+
+
+def lock_plan(plan: BusinessPlan) -> None:
+    """Hold the plan's row until the transaction ends, then re-read the plan, its answers and its versions.
+
+    Decisions that depend on the status and the versions (submit, send back) are so taken one at a time,
+    each seeing what the one before it committed."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: the first write takes the database's write lock, which serialises the same.
+        db.session.execute(
+            update(BusinessPlan).where(BusinessPlan.id == plan.id).values(status=BusinessPlan.status),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.scalars(
+        select(BusinessPlan)
+        .where(BusinessPlan.id == plan.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    db.session.scalars(
+        select(PlanAnswer).where(PlanAnswer.plan_id == plan.id).execution_options(populate_existing=True)
+    ).all()
+    db.session.expire(plan, ["answers", "versions"])
 
 
 def has_unsent_changes(plan: BusinessPlan) -> bool:
@@ -225,6 +336,7 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
     """Freeze the plan as a new version for the mentor: answers, numbers, results and template version."""
     from workbench.plans.checklist import plan_checklist
 
+    lock_plan(plan)
     missing = [item for item in plan_checklist(plan) if not item.done]
     if missing:
         raise DomainError(
@@ -254,6 +366,12 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
         submitted_by_id=actor.id,
     )
     db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the lock makes this unlikely; a double click must still not be a 500
+        raise DomainError(
+            {"": _("This plan was just sent from another window; it was sent only once.")}
+        ) from error
     before = plan.status
     plan.status = (PlanStatus.SUBMITTED if number == 1 else PlanStatus.RESUBMITTED).value
     record(
@@ -268,6 +386,11 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
 
 def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> None:
     """The mentor sends the plan back; the note says what to change."""
+    lock_plan(plan)
+    if plan.status == PlanStatus.CHANGES_REQUESTED.value:
+        raise DomainError(
+            {"": _("This plan was already sent back to the trainee: it is no longer waiting for review.")}
+        )
     if plan.status not in {PlanStatus.SUBMITTED.value, PlanStatus.RESUBMITTED.value}:
         raise DomainError({"": _("Only a plan waiting for review can be sent back.")})
     note = note.strip()

@@ -35,7 +35,11 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
 def load_plan(plan_id: int, predicate=can_view_plan) -> BusinessPlan:
-    plan = db.get_or_404(BusinessPlan, plan_id)
+    """The plan, if the person may see it; someone else's plan is a 404 exactly like a missing one, so ids
+    reveal nothing. 403 only for a plan they may see but not act on this way (a mentor posting an answer)."""
+    plan = db.session.get(BusinessPlan, plan_id)
+    if plan is None or not can_view_plan(current_user, plan):
+        abort(404)
     if not predicate(current_user, plan):
         abort(403)
     return plan
@@ -116,7 +120,8 @@ def section(plan_id: int, section_key: str):
         outcome = services.save_answers(plan, edits, current_user)
         db.session.commit()
         if is_htmx_fragment_request():
-            if request.form.get("keep_mine") or request.form.get("use_theirs"):
+            choice = request.form.get("keep_mine") or request.form.get("use_theirs")
+            if choice and not outcome.conflicts:  # a choice that lost a race shows the newer text instead
                 return "", 204, {"HX-Refresh": "true"}
             return _render_section(plan, template, current, editable, outcome, typed, fragment="autosave")
         if not outcome.conflicts and not outcome.errors:
@@ -219,7 +224,13 @@ def request_changes(plan_id: int):
             services.request_changes(plan, current_user, form.note.data)
         except DomainError as error:
             db.session.rollback()
-            apply_domain_error(form, error)
+            if "" not in error.errors:
+                apply_domain_error(form, error)
+                return _render_overview(plan, form), 422
+            # The plan moved on meanwhile (sent back from another window): say so, and keep the note.
+            flash(error.errors[""], "error")
+            flash(_("Your note was not sent: %(note)s", note=form.note.data.strip()), "info")
+            return _render_overview(plan, RequestChangesForm(formdata=None)), 409
         else:
             db.session.commit()
             flash(_("The plan went back to %(name)s with your note.", name=plan.owner.full_name), "success")
