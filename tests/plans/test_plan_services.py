@@ -411,3 +411,24 @@ def test_a_plan_sent_back_meanwhile_is_not_sent_back_again(
     }
     db.session.rollback()
     assert [e.after["note"] for e in audit_events("plan.changes_requested")] == ["From the other tab."]
+
+
+def test_should_two_submissions_still_meet_at_the_unique_key_the_second_gets_a_clear_message(
+    complete_plan, trainee, other_session, monkeypatch
+) -> None:
+    """The row lock keeps submissions apart; the unique version number is the last line behind it."""
+    assert complete_plan.versions == []
+
+    def submit_elsewhere():
+        elsewhere = db.session.get(BusinessPlan, complete_plan.id)
+        services.submit_plan(elsewhere, elsewhere.owner)
+
+    other_session(submit_elsewhere)
+    monkeypatch.setattr(services, "lock_plan", lambda plan: None)
+    with pytest.raises(DomainError) as raised:
+        services.submit_plan(complete_plan, trainee)
+    assert raised.value.errors == {
+        "": _("This plan was just sent from another window; it was sent only once.")
+    }
+    db.session.rollback()
+    assert [v.number for v in db.session.get(BusinessPlan, complete_plan.id).versions] == [1]
