@@ -33,7 +33,7 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    #: "Keep me logged in" lasts 30 days at most; the server ends the login then too, whatever the cookie says.
+    #: "Keep me logged in" lasts 30 days at most; the server ends the login then, whatever the cookie says.
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a trainee may keep a form open through a class

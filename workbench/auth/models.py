@@ -1,4 +1,4 @@
-"""People and their roles, their login sessions, one-time password reset links and notices about the account."""
+"""People and their roles, their login sessions, one-time password reset links and account notices."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     #: Deactivated people cannot log in; their records stay.
     active: Mapped[bool] = mapped_column(default=True)
-    #: Bumped when the password changes or the account is deactivated (the login sessions end at the same time).
+    #: Bumped when the password changes or the account is deactivated (its login sessions end then too).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -177,7 +177,7 @@ def reset_password(token: str, new_password: str) -> User:
 
 
 def login_duration(remember: bool) -> timedelta:
-    """How long a login lasts on the server: the remember cookie's life, or the session's, capped at 30 days."""
+    """How long a login lasts on the server: the remember cookie's or the session's life, at most 30 days."""
     config = current_app.config
     wanted = config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
     if not isinstance(wanted, timedelta):
