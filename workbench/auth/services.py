@@ -147,6 +147,8 @@ def issue_password_reset(user: User, actor: User | None) -> str:
 
 
 def find_valid_reset(token: str) -> PasswordReset | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
     reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token)))
     if reset is None or reset.used_at is not None or as_utc(reset.expires_at) <= utcnow():
         return None
