@@ -40,6 +40,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.active
 
+    # One object per person in a database session: compare by identity, not by flask-login's get_id(),
+    # which names one login of the person, not the person.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     @property
     def login_token(self) -> str | None:
         """The token of the login session this object was loaded through (or just opened); never stored."""
