@@ -24,6 +24,7 @@ REDIS_DB = 13
 REDIS_URI = f"redis://127.0.0.1:6379/{REDIS_DB}"
 #: Nothing listens on port 1: a store that cannot be reached.
 UNREACHABLE_URI = "redis://127.0.0.1:1/0"
+WRONG = "wrong guess"
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def limited(app: Flask, database_url: str, tmp_path: Path) -> Iterator[object]:
     make_app(database_url, tmp_path / "reset")  # flask-limiter's Limiter is shared: leave it disabled
 
 
-def attempt(client: FlaskClient, address: str, email: str, password: str = "wrong guess") -> int:
+def attempt(client: FlaskClient, address: str, email: str, password: str = WRONG) -> int:
     response = client.post(
         "/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
     )
