@@ -15,7 +15,7 @@ from workbench import create_app
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import User
 from workbench.auth.roles import Role
-from workbench.auth.services import create_user, hash_password
+from workbench.auth.services import create_user, hash_password, open_login_session
 from workbench.extensions import db
 
 PASSWORD = "correct horse battery"
@@ -71,11 +71,17 @@ def make_person(
     return user
 
 
-def login_as(client: FlaskClient, user: User) -> None:
-    """Open a session for `user` without going through the login form (the auth tests cover the form)."""
+def login_as(client: FlaskClient, user: User, remember: bool = False) -> str:
+    """Open a real login session for `user` without the login form (the auth tests cover the form).
+
+    Returns the login token the browser now holds in its session cookie.
+    """
+    token = open_login_session(user, remember=remember)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = token
         session["_fresh"] = True
+    return token
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD, follow_redirects: bool = False):

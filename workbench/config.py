@@ -33,12 +33,22 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me logged in" lasts 30 days at most; the server ends the login then, whatever the cookie says.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a trainee may keep a form open through a class
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    #: Production needs a store every worker shares, e.g. "redis://127.0.0.1:6379/0" (memory:// is refused).
     RATELIMIT_STORAGE_URI = "memory://"
+    #: Store errors surface as StorageError, which refuses the request with a 503 page (never fails open).
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"wrap_exceptions": True}
     RATELIMIT_HEADERS_ENABLED = True
+    #: Login attempts per address.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: Failed logins per account (by e-mail) before addresses that failed on it are locked out of it.
+    ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes"
+    #: Failed logins per account, from any address, before only addresses it logged in from may try.
+    ACCOUNT_LOGIN_HARD_LIMIT = "30 per hour"
     PASSWORD_RESET_VALID_FOR = timedelta(days=3)
     PASSWORD_MIN_LENGTH = 10
 
@@ -56,6 +66,28 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["REMEMBER_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app)
+    rate_limit_storage(app)
+
+
+def rate_limit_storage(app: Flask) -> None:
+    """Limits must be counted in one store for all workers in production, and must not fail open."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+    options.setdefault("wrap_exceptions", True)
+    if uri.startswith(("redis://", "rediss://")):
+        # A store that does not answer must not hold a worker for long: the request is refused instead.
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 2)
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = options
+    if app.config["PRODUCTION"]:
+        if not app.config.get("RATELIMIT_ENABLED", True) or uri.startswith("memory://"):
+            raise RuntimeError(
+                "No shared store for the login limits: set WORKBENCH_RATELIMIT_STORAGE_URI (e.g. "
+                "redis://127.0.0.1:6379/0) or RATELIMIT_STORAGE_URI in instance/config.py before starting "
+                "in production."
+            )
+        app.config["RATELIMIT_SWALLOW_ERRORS"] = False
+        app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = False
 
 
 def database_uri(app: Flask) -> str:

@@ -1,4 +1,5 @@
-"""Trainees register with their cohort's invite code and land on their path, enrolled and logged in."""
+"""Trainees register with their cohort's invite code, enrolled, then log in; an e-mail that already has
+an account gets the very same answer, and its owner hears about the attempt at their next login."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.support import error_fields, field_value
+from tests.support import PASSWORD, audit_events, error_fields, field_value, login, make_person
 from workbench.audit.models import AuditEvent
-from workbench.auth.models import User
+from workbench.auth.models import AccountNotice, User
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.programme.models import Cohort, Enrolment
@@ -61,7 +62,7 @@ def test_a_valid_code_in_any_form_creates_an_enrolled_trainee(
     response = client.post("/register", data=form_data(typed_code))
     db.session.expire_all()
     assert response.status_code == 302
-    assert urlsplit(response.headers["Location"]).path == "/path"
+    assert urlsplit(response.headers["Location"]).path == "/login"
 
     user = db.session.scalars(select(User).where(User.email == "awa.kone@example.org")).one()
     assert user.roles == {Role.TRAINEE}
@@ -72,7 +73,10 @@ def test_a_valid_code_in_any_form_creates_an_enrolled_trainee(
     enrolment = db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)).one()
     assert enrolment.cohort_id == cohort.id
     assert enrolment.training_completed_at is None
-    # Logged in: the path opens without logging in again.
+    # The new trainee logs in with what they chose, and lands on their path.
+    assert client.get("/path").status_code == 302
+    logged_in = login(client, "awa.kone@example.org", NEW_PASSWORD)
+    assert urlsplit(logged_in.headers["Location"]).path == "/path"
     assert client.get("/path").status_code == 200
 
 
@@ -125,19 +129,86 @@ def test_the_wrong_code_message_is_in_english_for_an_english_browser(
     assert "This invite code is not valid." in response.get_data(as_text=True)
 
 
-def test_a_duplicate_email_is_reported_at_the_email_field(
-    client: FlaskClient, cohort: Cohort, trainee: User
+def flash_after(client: FlaskClient, response) -> str:
+    """The message the page after a redirect shows."""
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
+    found = re.search(r'<p class="flash flash-\w+">(.*?)</p>', page.get_data(as_text=True), re.S)
+    assert found, "no message on the page"
+    return found.group(1).strip()
+
+
+def test_a_taken_email_gets_the_same_answer_as_a_new_one(
+    app, client: FlaskClient, cohort: Cohort, trainee: User
 ) -> None:
     users = count(User)
-    data = form_data(cohort.invite_code or "", email="FATOU.NDIAYE@example.org")
+    english = {"Accept-Language": "en"}
+    new = client.post("/register", data=form_data(cohort.invite_code or ""), headers=english)
+    db.session.expire_all()
+    taken_by_someone = app.test_client()
+    taken = taken_by_someone.post(
+        "/register",
+        data=form_data(cohort.invite_code or "", email="FATOU.NDIAYE@example.org"),
+        headers=english,
+    )
+    db.session.expire_all()
+    assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])
+    told_new, told_taken = flash_after(client, new), flash_after(taken_by_someone, taken)
+    assert told_new == told_taken == "Your account is ready: log in with your e-mail and password."
+    assert count(User) == users + 1  # only the new one
+    assert count(Enrolment) == 2
+    db.session.refresh(trainee)
+    assert trainee.full_name == "Fatou Ndiaye"
+    assert trainee.password_hash != ""
+
+
+def test_a_taken_email_costs_a_password_hash_like_a_new_account(
+    client: FlaskClient, cohort: Cohort, trainee: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.programme import services
+
+    hashed: list[str] = []
+    real = services.hash_password
+    monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password) or real(password))
+    client.post("/register", data=form_data(cohort.invite_code or "", email=trainee.email))
+    assert hashed == [NEW_PASSWORD]
+
+
+def test_the_owner_of_a_taken_email_is_told_at_their_next_login_once(
+    app, client: FlaskClient, cohort: Cohort
+) -> None:
+    trainee = make_person("amina@example.org", [Role.TRAINEE], locale="en")
+    someone = app.test_client()
+    someone.post("/register", data=form_data(cohort.invite_code or "", email=trainee.email))
+    someone.post("/register", data=form_data(cohort.invite_code or "", email=trainee.email.upper()))
+    db.session.expire_all()
+    notices = db.session.scalars(select(AccountNotice).where(AccountNotice.user_id == trainee.id)).all()
+    assert len(notices) == 1  # one notice however many attempts
+    assert [e.object_id for e in audit_events("user.registration_attempted")] == [trainee.id, trainee.id]
+
+    response = client.post("/login", data={"email": trainee.email, "password": PASSWORD})
+    db.session.expire_all()
+    assert response.status_code == 302
+    message = flash_after(client, response)
+    assert "Someone tried to register a new account with your e-mail on" in message
+    assert db.session.scalars(select(AccountNotice)).one().seen_at is not None
+    client.post("/logout")
+    again = login(client, trainee.email)
+    db.session.expire_all()
+    page = client.get(again.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Someone tried to register" not in page
+
+
+def test_a_taken_email_with_a_wrong_code_is_told_about_the_code_only(
+    client: FlaskClient, cohort: Cohort, trainee: User
+) -> None:
+    data = form_data("WRONG-CODE", email=trainee.email)
     response = client.post("/register", data=data)
     db.session.expire_all()
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert error_fields(html) == {"email"}
+    assert error_fields(html) == {"invite_code"}
     assert_typed_values_kept(html, data)
-    assert count(User) == users
-    assert count(Enrolment) == 1
+    assert count(AccountNotice) == 0
 
 
 @pytest.mark.parametrize(
@@ -191,6 +262,8 @@ def test_a_retired_code_no_longer_works_and_the_new_one_does(
 
 def test_a_logged_in_person_is_sent_home(client: FlaskClient, cohort: Cohort) -> None:
     client.post("/register", data=form_data(cohort.invite_code or ""))
+    db.session.expire_all()
+    login(client, "awa.kone@example.org", NEW_PASSWORD)
     db.session.expire_all()
     response = client.get("/register")
     assert response.status_code == 302

@@ -7,9 +7,10 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import login, make_app, make_person
+from tests.support import login, login_as, make_app, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
+from workbench.plans.services import create_plan
 
 
 def test_every_page_sends_a_strict_content_security_policy(client: FlaskClient) -> None:
@@ -57,13 +58,43 @@ def test_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient, app_co
 def test_production_cookies_are_secure_and_hsts_is_sent(
     app: Flask, database_url: str, tmp_path: Path
 ) -> None:
-    production = make_app(database_url, tmp_path, PRODUCTION=True, SECRET_KEY="production-secret")
+    production = make_app(
+        database_url,
+        tmp_path,
+        PRODUCTION=True,
+        SECRET_KEY="production-secret",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/13",
+    )
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
     with production.app_context():
         response = production.test_client().get("/login")
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
         db.session.remove()
+    make_app(database_url, tmp_path / "reset")  # flask-limiter's Limiter is shared: leave it disabled
+
+
+def test_downloads_are_never_stored_in_caches_but_static_files_are_cacheable(
+    client: FlaskClient, app_context: None
+) -> None:
+    owner = make_person("awa@example.org", [Role.TRAINEE])
+    plan = create_plan(owner=owner, business_type="food", title="Sartoria Awa")
+    db.session.commit()
+    login_as(client, owner)
+    download = client.get(f"/plans/{plan.id}/assumptions.json")
+    assert download.status_code == 200
+    assert download.mimetype == "application/json"
+    assert download.headers["Cache-Control"] == "no-store"
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    assert client.get("/no-such-page").headers["Cache-Control"] == "no-store"
+    redirect = client.get("/")
+    assert redirect.status_code == 302
+    assert redirect.headers["Cache-Control"] == "no-store"
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
 
 
 def test_passwords_are_stored_as_scrypt_hashes(app_context: None) -> None:

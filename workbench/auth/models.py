@@ -1,4 +1,4 @@
-"""People and their roles, and one-time password reset links."""
+"""People and their roles, their login sessions, one-time password reset links and account notices."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     #: Deactivated people cannot log in; their records stay.
     active: Mapped[bool] = mapped_column(default=True)
-    #: Bumped when the password changes or the account is deactivated, which ends every open session.
+    #: Bumped when the password changes or the account is deactivated (its login sessions end then too).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -40,8 +40,26 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.active
 
+    # One object per person in a database session: compare by identity, not by flask-login's get_id(),
+    # which names one login of the person, not the person.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    @property
+    def login_token(self) -> str | None:
+        """The token of the login session this object was loaded through (or just opened); never stored."""
+        return getattr(self, "_login_token", None)
+
+    @login_token.setter
+    def login_token(self, token: str | None) -> None:
+        self._login_token = token
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What flask-login keeps in the session and the remember cookie: the login session's token."""
+        if not self.login_token:
+            raise RuntimeError("open a login session (auth.services.open_login_session) before login_user()")
+        return self.login_token
 
     @property
     def roles(self) -> set[Role]:
@@ -81,3 +99,39 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginSession(db.Model):
+    """One login on one device. Only a hash of its token is stored; ending the row ends the session."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Opened with "keep me logged in": the remember cookie carries the same token.
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Set by logout, a new password or deactivation.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class AccountNotice(db.Model):
+    """Something the owner of an account should hear about at their next login."""
+
+    __tablename__ = "account_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: One of NoticeKind's values.
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NoticeKind:
+    #: Someone tried to register a new account with this account's e-mail.
+    REGISTRATION_ATTEMPT = "registration_attempt"

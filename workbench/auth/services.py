@@ -1,23 +1,32 @@
-"""Accounts: creation, roles, deactivation, password resets and language. Every change is audited."""
+"""Accounts: creation, login sessions, roles, deactivation, password resets, notices and language.
+
+Every change is audited.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workbench.audit.services import record
-from workbench.auth.models import PasswordReset, RoleGrant, User
+from workbench.auth.models import AccountNotice, LoginSession, NoticeKind, PasswordReset, RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.config import LANGUAGES
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.timeutil import as_utc, utcnow
+
+#: However the remember cookie is configured, a login never lasts longer than this on the server.
+MAX_LOGIN_DURATION = timedelta(days=30)
+#: Longer tokens are not ours: they are refused before any lookup.
+MAX_TOKEN_LENGTH = 128
 
 #: Checked when the e-mail is unknown, so a failed login takes as long whichever part was wrong.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -110,6 +119,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
         return
     user.active = active
     user.session_version += 1
+    if not active:
+        end_login_sessions(user)
     record(
         "user.reactivated" if active else "user.deactivated",
         user,
@@ -136,6 +147,8 @@ def issue_password_reset(user: User, actor: User | None) -> str:
 
 
 def find_valid_reset(token: str) -> PasswordReset | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
     reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token)))
     if reset is None or reset.used_at is not None or as_utc(reset.expires_at) <= utcnow():
         return None
@@ -154,6 +167,7 @@ def reset_password(token: str, new_password: str) -> User:
     user = reset.user
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+    end_login_sessions(user)
     reset.used_at = utcnow()
     # A link handed over earlier and never used must not outlive the new password.
     for other in db.session.scalars(
@@ -162,6 +176,117 @@ def reset_password(token: str, new_password: str) -> User:
         other.used_at = reset.used_at
     record("user.password_changed", user, user)
     return user
+
+
+def login_duration(remember: bool) -> timedelta:
+    """How long a login lasts on the server: the remember cookie's or the session's life, at most 30 days."""
+    config = current_app.config
+    wanted = config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
+    if not isinstance(wanted, timedelta):
+        wanted = timedelta(seconds=int(wanted))
+    return min(wanted, MAX_LOGIN_DURATION)
+
+
+def open_login_session(user: User, remember: bool) -> str:
+    """Start a login for `user` on one device; returns its token, which flask-login keeps in the cookies.
+
+    The token is also set on `user`, so that login_user(user) stores it. Only its hash is kept here.
+    """
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    _forget_old_login_sessions(user, now)
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            remember=remember,
+            created_at=now,
+            expires_at=now + login_duration(remember),
+        )
+    )
+    user.login_token = token
+    record("user.logged_in", user, user, after={"remember": remember})
+    return token
+
+
+def user_for_login_token(token: str) -> User | None:
+    """The active person whose login session this is, if it was neither ended nor expired."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    found = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    if found is None or found.ended_at is not None:
+        return None
+    now = utcnow()
+    if as_utc(found.expires_at) <= now or as_utc(found.created_at) + MAX_LOGIN_DURATION <= now:
+        return None
+    user = found.user
+    if not user.active:
+        return None
+    user.login_token = token
+    return user
+
+
+def log_out(user: User) -> None:
+    """Logging out ends every login of this person, on every device, remember cookies included."""
+    ended = end_login_sessions(user)
+    record("user.logged_out", user, user, after={"sessions_ended": ended})
+
+
+def end_login_sessions(user: User) -> int:
+    """End every open login session of `user`; returns how many were open."""
+    now = utcnow()
+    result = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def _forget_old_login_sessions(user: User, now: datetime) -> None:
+    """Rows of logins that ended or expired long ago are of no further use: keep the table small."""
+    cutoff = now - MAX_LOGIN_DURATION
+    for old in db.session.scalars(
+        select(LoginSession).where(
+            LoginSession.user_id == user.id,
+            or_(LoginSession.ended_at < cutoff, LoginSession.expires_at < cutoff),
+        )
+    ):
+        db.session.delete(old)
+
+
+def note_registration_attempt(user: User) -> None:
+    """Someone tried to register with `user`'s e-mail: tell the owner at their next login, not the visitor."""
+    pending = db.session.scalar(
+        select(AccountNotice).where(
+            AccountNotice.user_id == user.id,
+            AccountNotice.kind == NoticeKind.REGISTRATION_ATTEMPT,
+            AccountNotice.seen_at.is_(None),
+        )
+    )
+    if pending is None:
+        db.session.add(AccountNotice(user_id=user.id, kind=NoticeKind.REGISTRATION_ATTEMPT))
+    else:
+        pending.created_at = utcnow()
+    record("user.registration_attempted", user, None)
+
+
+def take_account_notices(user: User) -> list[AccountNotice]:
+    """The notices the owner has not seen yet, oldest first, marked as seen now."""
+    notices = list(
+        db.session.scalars(
+            select(AccountNotice)
+            .where(AccountNotice.user_id == user.id, AccountNotice.seen_at.is_(None))
+            .order_by(AccountNotice.created_at, AccountNotice.id)
+        )
+    )
+    if notices:
+        now = utcnow()
+        for notice in notices:
+            notice.seen_at = now
+        record("user.notices_seen", user, user, after={"kinds": [n.kind for n in notices]})
+    return notices
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from workbench.auth import services
+from workbench.auth import services, throttle
 from workbench.auth.forms import LanguageForm, LoginForm, RegisterForm, ResetPasswordForm
+from workbench.auth.models import NoticeKind, User
 from workbench.errors import DomainError
 from workbench.extensions import db, limiter
 from workbench.programme.services import register_trainee
@@ -37,23 +39,59 @@ def no_role():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm(next=request.args.get("next"))
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.form_errors.append(_("The e-mail or the password is not right."))
-        else:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or home_url(user))
+    limits = throttle.current()
+    address = (request.remote_addr or "unknown")[:64]
+    try:
+        if request.method == "POST" and limits is not None:
+            limits.check_address(address)
+        if form.validate_on_submit():
+            email, password = form.email.data, form.password.data
+            if limits is not None:
+                limits.check_account(email, address)
+            user = services.authenticate(email, password)
+            if user is None:
+                if limits is not None:
+                    limits.failed(email, address)
+                form.form_errors.append(_("The e-mail or the password is not right."))
+            else:
+                if limits is not None:
+                    limits.succeeded(email, address)
+                _log_in(user, remember=bool(form.remember.data))
+                return redirect(safe_next(form.next.data) or home_url(user))
+    except throttle.LoginRefused as refused:
+        form.form_errors.append(str(refused.message))
+        return render("auth/login.html", form=form), 429
     return render("auth/login.html", form=form)
+
+
+def _log_in(user: User, remember: bool) -> None:
+    """Open a login session for this browser, then tell the person what happened to their account."""
+    services.open_login_session(user, remember)
+    notices = services.take_account_notices(user)
+    db.session.commit()
+    login_user(user, remember=remember)
+    for notice in notices:
+        if notice.kind == NoticeKind.REGISTRATION_ATTEMPT:
+            flash(
+                _(
+                    "Someone tried to register a new account with your e-mail on %(date)s. If it was you, "
+                    "you already have this account: log in with it, or ask your programme manager for a link "
+                    "to set a new password. If it was not you, there is nothing to do.",
+                    date=format_date(notice.created_at, "long"),
+                ),
+                "info",
+            )
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.log_out(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -68,7 +106,7 @@ def register():
     form.country.choices = country_choices()
     if form.validate_on_submit():
         try:
-            user = register_trainee(
+            register_trainee(
                 invite_code=form.invite_code.data,
                 full_name=form.full_name.data,
                 email=form.email.data,
@@ -81,13 +119,11 @@ def register():
             db.session.rollback()
             apply_domain_error(form, error)
         else:
+            # A new account and an e-mail that already has one end alike: the owner hears about it
+            # at their next login, the visitor learns nothing.
             db.session.commit()
-            login_user(user)
-            flash(
-                _("Welcome, %(name)s. This is your path through the programme.", name=user.full_name),
-                "success",
-            )
-            return redirect(home_url(user))
+            flash(_("Your account is ready: log in with your e-mail and password."), "success")
+            return redirect(url_for("auth.login"))
     return render("auth/register.html", form=form)
 
 
@@ -107,7 +143,7 @@ def reset_password(token: str):
         else:
             db.session.commit()
             logout_user()
-            login_user(user)
+            _log_in(user, remember=False)
             flash(_("Your new password is set."), "success")
             return redirect(home_url(user))
     return render("auth/reset_password.html", form=form, person=reset.user)

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from workbench.audit.services import record
 from workbench.auth.models import User
 from workbench.auth.roles import Role
-from workbench.auth.services import create_user
+from workbench.auth.services import (
+    check_password_rules,
+    create_user,
+    find_user_by_email,
+    hash_password,
+    note_registration_attempt,
+)
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.programme.models import Cohort, Enrolment
@@ -104,8 +110,13 @@ def register_trainee(
     locale: str | None,
     country: str | None = None,
     phone: str | None = None,
-) -> User:
-    """A trainee signs up with a cohort's invite code and is enrolled in that cohort."""
+) -> User | None:
+    """A trainee signs up with a cohort's invite code and is enrolled in that cohort.
+
+    Whether an e-mail already has an account is never told to the visitor: for a taken e-mail the owner
+    gets a notice at their next login and this returns None, after the same work (a password hash) as a
+    new account, so both answers look and take alike.
+    """
     cohort = find_cohort_by_code(invite_code)
     if cohort is None:
         raise DomainError(
@@ -115,6 +126,12 @@ def register_trainee(
                 )
             }
         )
+    owner = find_user_by_email(email)
+    if owner is not None:
+        check_password_rules(password)
+        hash_password(password)
+        note_registration_attempt(owner)
+        return None
     user = create_user(
         email=email,
         full_name=full_name,
