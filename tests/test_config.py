@@ -12,7 +12,12 @@ from workbench import create_app
 @pytest.fixture
 def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("WORKBENCH_INSTANCE_PATH", str(tmp_path))
-    for name in ("WORKBENCH_DATABASE_URL", "WORKBENCH_SECRET_KEY", "WORKBENCH_PRODUCTION"):
+    for name in (
+        "WORKBENCH_DATABASE_URL",
+        "WORKBENCH_SECRET_KEY",
+        "WORKBENCH_PRODUCTION",
+        "WORKBENCH_RATELIMIT_STORAGE_URI",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -55,6 +60,8 @@ def test_production_refuses_to_start_without_a_secret_key(
         create_app()
     assert not (instance / "secret_key").exists()
     monkeypatch.setenv("WORKBENCH_SECRET_KEY", "a-secret-from-the-environment")
+    # Production also needs the login limits in a store all app servers share (tests/security checks it).
+    monkeypatch.setenv("WORKBENCH_RATELIMIT_STORAGE_URI", '"redis://127.0.0.1:6379/0"')
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -11,6 +11,10 @@ ACTION_LABELS = {
     "user.password_changed": _l("Password changed"),
     "user.language_changed": _l("Language changed"),
     "user.mentor_assigned": _l("Mentor assigned"),
+    "user.logged_in": _l("Logged in"),
+    "user.logged_out": _l("Logged out"),
+    "user.registration_attempted": _l("Someone tried to register with this e-mail"),
+    "user.notices_seen": _l("Account notices seen"),
 }
 
 
