@@ -172,3 +172,31 @@ def test_growth_that_explodes_the_projection_is_refused_at_the_growth_field(app_
         project(HOSTILE["growth_explodes"])
     assert caught.value.codes == {"revenue_streams[0].monthly_growth": "projection_too_large"}
     assert "projection_too_large" in ERROR_MESSAGES
+
+
+@pytest.mark.parametrize(
+    ("document", "section", "place", "code"),
+    [
+        (
+            HOSTILE["growth_explodes"],
+            "sales_costs",
+            "revenue_streams-0-monthly_growth",
+            "projection_too_large",
+        ),
+        (HOSTILE["startup_costs_text"], "startup", "startup_costs", "not_a_list"),
+        ({**sound(), "fixed_costs": [{"monthly": 1}] * 101}, "sales_costs", "fixed_costs", "too_many_rows"),
+    ],
+    ids=["growth", "not-a-list", "too-many-rows"],
+)
+def test_a_refused_document_says_why_on_the_page_that_edits_it(
+    signed_in: FlaskClient, plan, document: dict, section: str, place: str, code: str
+) -> None:
+    from tests.plans.test_numbers_views import error_at
+
+    seed(plan, document)
+    page = signed_in.get(f"/plans/{plan.id}/sections/{section}").get_data(as_text=True)
+    with force_locale("fr"):
+        expected = (
+            str(ERROR_MESSAGES[code]) % {"max": 100} if code == "too_many_rows" else str(ERROR_MESSAGES[code])
+        )
+    assert error_at(page, place) == expected
