@@ -17,14 +17,24 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 from flask_babel import force_locale
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.plans.test_exports import file_error, numbers_file, plans_of, upload
 from tests.plans.test_numbers_views import error_at, open_page, post_numbers, simple_assumptions, stored
 from workbench.extensions import db
 from workbench.finance import project
-from workbench.finance.errors import FieldError
+from workbench.finance.errors import FieldError, NumberError
+from workbench.finance.money import MAX_MAGNITUDE
 from workbench.plans import exports, services
-from workbench.plans.financials import ERROR_MESSAGES, describe_path, message_for, read_form
+from workbench.plans.financials import (
+    ERROR_MESSAGES,
+    describe_path,
+    message_for,
+    parse_number,
+    read_form,
+    read_number,
+)
 from workbench.plans.models import BusinessPlan
 
 HOSTILE_TEXT = ["1e1000000", "9e999999999", "-1e1000000", "1" * 5000, "1" * 100_000, "1e26", "9" * 30]
@@ -214,3 +224,27 @@ def test_the_json_reader_keeps_hostile_numbers_as_text_for_the_core(app_context)
     assert exports._bounded_int("1" * 41) == "1" * 41
     assert exports._bounded_float("1e1000000") == "1e1000000"
     assert exports._refused_constant("NaN") == "NaN"
+
+
+@settings(max_examples=300, deadline=50)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789eE.,-+ %\u00a0\u202f'\u2212٪", max_size=120),
+        st.from_regex(r"-?[\d.,]{1,60}[eE][-+]?\d{1,12}", fullmatch=True),
+        st.text(max_size=60),
+    )
+)
+def test_any_typed_text_is_read_in_bounds_or_refused_within_50_ms(text: str) -> None:
+    for decimal_symbol in (",", "."):
+        code = None
+        try:
+            number = read_number(text, decimal_symbol)
+        except NumberError as error:
+            code = error.code
+        if code is not None:
+            assert code in {"not_a_number", "too_long", "too_large"}
+            assert parse_number(text, decimal_symbol) is None
+            continue
+        assert number.is_finite()
+        assert abs(number) < MAX_MAGNITUDE
+        assert parse_number(text, decimal_symbol) == number
