@@ -46,6 +46,14 @@ def init_database(app: Flask, _config: Any) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 
 
+def init_guards(app: Flask, _config: Any) -> None:
+    # Before the blueprints (their <int:...> rules take the bounded converter) and before any other
+    # before_request (a NUL byte is refused before anything reads the request).
+    from workbench.web.guards import init_guards as init
+
+    init(app)
+
+
 def init_security(app: Flask, _config: Any) -> None:
     from workbench.extensions import csrf, limiter
     from workbench.web.security import init_security_headers
@@ -99,6 +107,7 @@ def init_cli(app: Flask, _config: Any) -> None:
 INIT_STEPS: list[Callable[[Flask, dict[str, Any] | None], None]] = [
     init_config,
     init_database,
+    init_guards,
     init_security,
     init_auth,
     init_i18n,

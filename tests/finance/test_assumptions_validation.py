@@ -97,13 +97,39 @@ CASES = [
     ("tax_rate", 1, "rate_out_of_range"),
     ("tax_rate", "-0.1", "rate_out_of_range"),
     ("discount_rate", "1.5", "rate_out_of_range"),
+    # bounded reading: over-long text, magnitudes and exponents beyond any field's range, too many rows
+    ("own_funds", "1" * 41, "too_long"),
+    ("own_funds", "1e1000000", "too_large"),
+    ("own_funds", 1e308, "too_large"),
+    ("own_funds", 10**4000, "too_large"),
+    ("own_funds", "10000000.01", "too_large"),
+    ("opening_cash", "NaN", "not_a_number"),
+    ("opening_cash", float("inf"), "not_a_number"),
+    ("opening_cash", [1, 2], "not_a_number"),
+    ("startup_costs[0].amount", "9" * 30, "too_large"),
+    ("loans[0].principal", "1e26", "too_large"),
+    ("revenue_streams[2].units_per_month", 1_000_001, "too_large"),
+    ("revenue_streams[2].unit_price", "1e30", "too_large"),
+    ("revenue_streams[2].seasonality", [1] * 11 + [11], "too_large"),
+    ("revenue_streams[2].seasonality", [1] * 11 + ["1e999999999"], "too_large"),
+    ("revenue_streams[2].monthly_growth", "1e1000000", "growth_out_of_range"),
+    ("months", "1e1000000", "out_of_range"),
+    ("months", "9e999999999", "out_of_range"),
+    ("months", "1e-999999999", "not_a_whole_number"),
+    ("loans[0].term_months", 361, "out_of_range"),
+    ("fixed_costs", [{"monthly": 1}] * 101, "too_many_rows"),
+    ("revenue_streams[2].monthly_growth", "0.99", "projection_too_large"),
 ]
 
 
 @pytest.mark.parametrize(("path", "value", "code"), CASES, ids=[f"{p}={v!r}" for p, v, _ in CASES])
 def test_each_bad_field_is_reported_at_its_path(path, value, code):
+    plan = with_change(path, value)
+    if code == "projection_too_large":  # 99 % a month for ten years from an in-range start
+        plan.update(months=120)
+        plan["revenue_streams"][2].update(units_per_month=1_000_000, unit_price=1_000_000)
     with pytest.raises(AssumptionsError) as caught:
-        project(with_change(path, value))
+        project(plan)
     error = caught.value
     assert error.codes == {path: code}
     assert list(error.errors) == [path]
@@ -123,6 +149,13 @@ def test_every_message_is_a_plain_sentence_and_every_code_is_exercised():
         "startup_costs[0].month": "Must not be after the last projected month (12)."
     }
     assert caught.value.issues[0].params == {"months": 12}
+
+
+def test_a_value_above_its_range_says_the_range() -> None:
+    with pytest.raises(AssumptionsError) as caught:
+        project(with_change("own_funds", "1e26"))
+    assert caught.value.errors == {"own_funds": "Must be at most 10000000."}
+    assert caught.value.issues[0].params == {"max": Decimal(10_000_000)}
 
 
 def test_all_errors_are_collected_not_only_the_first():

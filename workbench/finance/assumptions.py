@@ -8,6 +8,12 @@ startup costs, own funds, grants, loan principals, owner drawings) are rounded t
 Unit prices, unit costs and monthly fixed costs are kept exactly as given: the projection rounds the month's
 totals instead. Keys the schema does not know are ignored, so a stored plan may carry notes for the web layer.
 
+Every number goes through the bounded reader :func:`~.money.to_decimal` (a length cap on text, no huge
+exponent or integer, an answer in microseconds whatever the input) and then the range of its field
+(:data:`FIELD_RANGES`): a value above it is refused with the code "too_large" and the range in ``max``. Lists
+hold at most MAX_ROWS entries. :func:`~.projection.project` also refuses a document whose projected amounts
+would not stay exact to the cent (growth compounding for ten years), at the growth field that causes it.
+
 Schema (defaults in brackets)::
 
     start_month "YYYY-MM"            calendar month of projection month 1
@@ -20,6 +26,9 @@ Schema (defaults in brackets)::
                        grace_months [0] < term_months, method ["annuity"] | "equal_principal", month [1]}]
     revenue_streams: [{name [""], units_per_month, unit_price, unit_cost [0], monthly_growth [0] in (-1, 1),
                        seasonality [twelve 1s, January first], start_month [1]}]
+    ranges: amounts (opening cash, costs, funds, grants, principals, drawings, monthly) 0..10,000,000;
+            units_per_month 0..1,000,000; unit_price, unit_cost 0..1,000,000; seasonality 0..10;
+            months and month fields 1..120; term_months 1..360; grace_months 0..359
     fixed_costs:     [{name [""], monthly, start_month [1]}]
 """
 
@@ -29,15 +38,55 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .errors import AssumptionsError, FieldError
+from .errors import AssumptionsError, FieldError, NumberError
 from .money import ZERO, parse_year_month, to_cents, to_decimal
 
 MAX_MONTHS = 120
 MAX_TERM_MONTHS = 360
+#: The largest amount of money any single field may hold (EUR).
+MAX_AMOUNT = Decimal(10_000_000)
+MAX_UNITS = Decimal(1_000_000)
+MAX_UNIT_PRICE = Decimal(1_000_000)
+MAX_SEASONALITY = Decimal(10)
+#: A stress scenario multiplies sales or costs by at most this.
+MAX_FACTOR = Decimal(100)
+#: The most entries a list of the document (startup costs, loans, revenue streams...) may hold.
+MAX_ROWS = 100
 METHODS = ("annuity", "equal_principal")
 DEFAULT_DISCOUNT_RATE = Decimal("0.10")
 ONE = Decimal(1)
 _MISSING = object()
+
+#: The closed range of every numeric field, by its key (the last part of its path). Rates are further bound
+#: by their own rules: [0, 1) and, for growth, (-1, 1). The web layer reads these to refuse a typed value
+#: above its range before storing it.
+FIELD_RANGES: Mapping[str, tuple[Decimal, Decimal]] = {
+    **{
+        key: (ZERO, MAX_AMOUNT)
+        for key in ("opening_cash", "own_funds", "owner_drawings", "amount", "principal", "monthly")
+    },
+    "units_per_month": (ZERO, MAX_UNITS),
+    "unit_price": (ZERO, MAX_UNIT_PRICE),
+    "unit_cost": (ZERO, MAX_UNIT_PRICE),
+    "seasonality": (ZERO, MAX_SEASONALITY),
+    "months": (ONE, Decimal(MAX_MONTHS)),
+    "month": (ONE, Decimal(MAX_MONTHS)),
+    "start_month": (ONE, Decimal(MAX_MONTHS)),
+    "term_months": (ONE, Decimal(MAX_TERM_MONTHS)),
+    "grace_months": (ZERO, Decimal(MAX_TERM_MONTHS - 1)),
+    "annual_rate": (ZERO, ONE),
+    "tax_rate": (ZERO, ONE),
+    "discount_rate": (ZERO, ONE),
+    "monthly_growth": (-ONE, ONE),
+    "sales_factor": (ZERO, MAX_FACTOR),
+    "cost_factor": (ZERO, MAX_FACTOR),
+    "delay_months": (ZERO, Decimal(MAX_MONTHS)),
+}
+
+
+def field_range(path: str) -> tuple[Decimal, Decimal] | None:
+    """The range of the field at ``path`` (``loans[0].principal`` -> (0, 10000000)); None for text."""
+    return FIELD_RANGES.get(path.rsplit(".", 1)[-1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,16 +204,33 @@ class _Checker:
         raw = self._raw(data, key, path, default)
         if raw is _MISSING:
             return None
-        try:
-            value = to_decimal(raw)
-        except ValueError:
-            self.fail(path, "not_a_number")
+        value = self.read(raw, path)
+        if value is None:
             return None
         if value < 0:
             self.fail(path, "negative")
             return None
         if positive and value == 0:
             self.fail(path, "not_positive")
+            return None
+        return value
+
+    def read(self, raw: object, path: str, code: str = "not_a_number") -> Decimal | None:
+        """The bounded reading of one value, within its field's range (above it: "too_large")."""
+        high = FIELD_RANGES[path.rsplit(".", 1)[-1]][1]
+        try:
+            value = to_decimal(raw)
+        except NumberError as error:
+            if error.code == "too_large":
+                self.fail(path, "too_large", max=high)
+            else:
+                self.fail(path, code if error.code == "not_a_number" else error.code)
+            return None
+        except ValueError:
+            self.fail(path, code)
+            return None
+        if value > high:
+            self.fail(path, "too_large", max=high)
             return None
         return value
 
@@ -189,8 +255,12 @@ class _Checker:
             return None
         try:
             value = to_decimal(raw)
-        except ValueError:
-            self.fail(path, "not_a_number")
+        except NumberError as error:
+            out = "growth_out_of_range" if growth else "rate_out_of_range"
+            self.fail(path, {"too_long": "too_long", "too_large": out}.get(error.code, "not_a_number"))
+            return None
+        if value.adjusted() >= 1:  # 10 or more, positive or negative: out of any rate's range
+            self.fail(path, "growth_out_of_range" if growth else "rate_out_of_range")
             return None
         if growth and not -1 < value < 1:
             self.fail(path, "growth_out_of_range")
@@ -216,9 +286,12 @@ class _Checker:
         if raw is _MISSING:
             return None
         try:
-            number = to_decimal(raw)
-        except ValueError:
-            self.fail(path, "not_a_whole_number")
+            number = to_decimal(raw)  # bounded: int() below is always cheap
+        except NumberError as error:
+            if error.code == "too_large":
+                self.fail(path, "out_of_range", min=low, max=high)
+            else:
+                self.fail(path, "too_long" if error.code == "too_long" else "not_a_whole_number")
             return None
         if number != number.to_integral_value():
             self.fail(path, "not_a_whole_number")
@@ -248,6 +321,9 @@ class _Checker:
             return []
         if isinstance(value, str | bytes) or not isinstance(value, Sequence):
             self.fail(key, "not_a_list")
+            return []
+        if len(value) > MAX_ROWS:
+            self.fail(key, "too_many_rows", max=MAX_ROWS)
             return []
         entries = []
         for index, entry in enumerate(value):
@@ -286,15 +362,16 @@ def _seasonality(check: _Checker, data: Mapping, path: str) -> tuple[Decimal, ..
     if isinstance(raw, str | bytes) or not isinstance(raw, Sequence) or len(raw) != 12:
         check.fail(path, "seasonality_length")
         return None
-    try:
-        values = tuple(to_decimal(value) for value in raw)
-    except ValueError:
-        check.fail(path, "not_a_number")
-        return None
+    values = []
+    for value in raw:
+        read = check.read(value, path)
+        if read is None:
+            return None
+        values.append(read)
     if any(value < 0 for value in values):
         check.fail(path, "seasonality_negative")
         return None
-    return values
+    return tuple(values)
 
 
 def parse_assumptions(data: Mapping) -> Assumptions:

@@ -22,6 +22,10 @@ MESSAGES: Mapping[str, str] = {
     "negative": "Must not be negative.",
     "not_positive": "Must be greater than zero.",
     "out_of_range": "Must be between {min} and {max}.",
+    "too_long": "Too long to be a number.",
+    "too_large": "Must be at most {max}.",
+    "too_many_rows": "Give at most {max} entries.",
+    "projection_too_large": "These numbers make amounts too large to count: lower them.",
     "rate_out_of_range": "Must be at least 0 and below 1 (0.08 means 8%).",
     "growth_out_of_range": "Must be above -1 and below 1 (0.02 means 2% a month).",
     "seasonality_length": "Give exactly twelve values, January first.",
@@ -50,6 +54,15 @@ class FieldError:
 
 class FinanceError(ValueError):
     """Base class of the finance core's errors."""
+
+
+class NumberError(FinanceError):
+    """A value that cannot be read as a number in bounds; ``code`` is "not_a_number", "too_long" or
+    "too_large" (a key of MESSAGES)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        super().__init__(detail)
 
 
 class AssumptionsError(FinanceError):

@@ -13,6 +13,8 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .errors import NumberError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 #: Ratios (PAR, arrears rate, collection rate) are rounded to a hundredth of a percent.
@@ -24,34 +26,58 @@ _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def to_decimal(value: object) -> Decimal:
-    """Read a number given as int, Decimal, float or decimal string, exactly.
+#: The longest text read as a number: 40 characters hold any amount a plan needs, with room for spaces.
+MAX_NUMBER_TEXT = 40
+#: No number read from a person or a file may reach this magnitude (the schema's ranges are far smaller; this
+#: bound keeps every later quantize, int() and float() cheap and exact).
+MAX_MAGNITUDE = Decimal(10) ** 18
+#: Numbers with more decimal places than this are refused (``1e-999999999`` would print a billion zeros).
+MAX_DECIMAL_PLACES = 40
+_MAX_INT_BITS = 64
 
-    Floats go through ``repr`` so 0.1 becomes Decimal("0.1"), not the binary expansion. Booleans, NaN and
-    infinities are refused with ValueError (a JSON ``true`` is not an amount).
+
+def to_decimal(value: object) -> Decimal:
+    """Read a number given as int, Decimal, float or decimal string, exactly and in bounded time.
+
+    Floats go through ``repr`` so 0.1 becomes Decimal("0.1"), not the binary expansion. Refused with
+    :class:`NumberError` (a ValueError) whose ``code`` says why: booleans, NaN, infinities and anything else
+    that is not a number ("not_a_number"), text longer than MAX_NUMBER_TEXT ("too_long"), magnitudes of
+    MAX_MAGNITUDE or more ("too_large") and more than MAX_DECIMAL_PLACES decimals ("not_a_number"). Every
+    check runs before any arithmetic, so ``"1e1000000"`` or a 5,000-digit int answers at once.
     """
     kind = type(value)  # dispatch on the exact type first: this runs for every number of a plan
-    if kind is str:
+    if kind is str or (kind is not bool and isinstance(value, str)):
+        if len(value) > MAX_NUMBER_TEXT:  # type: ignore[arg-type]  # before any other work on the text
+            raise NumberError("too_long", "the text is too long to be a number")
+        text = str(value).strip()
+        if not text:
+            raise NumberError("not_a_number", "no number given")
         try:
-            result = Decimal(value.strip())  # type: ignore[attr-defined]
+            result = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"not a number: {value!r}") from None
+            raise NumberError("not_a_number", f"not a number: {text!r}") from None
     elif kind is int or kind is Decimal:
+        if kind is int and value.bit_length() > _MAX_INT_BITS:  # type: ignore[union-attr]
+            raise NumberError("too_large", "the number is too large")
         result = Decimal(value)  # type: ignore[arg-type]
     elif isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
+        raise NumberError("not_a_number", "a boolean is not a number")
     elif isinstance(value, Decimal | int):
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise NumberError("too_large", "the number is too large")
         result = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("not a finite number")
+            raise NumberError("not_a_number", "not a finite number")
         result = Decimal(repr(value))
-    elif isinstance(value, str):
-        return to_decimal(str(value))
     else:
-        raise ValueError(f"not a number: {value!r}")
+        raise NumberError("not_a_number", f"not a number: {type(value).__name__}")
     if not result.is_finite():
-        raise ValueError("not a finite number")
+        raise NumberError("not_a_number", "not a finite number")
+    if result and result.adjusted() >= MAX_MAGNITUDE.adjusted():
+        raise NumberError("too_large", "the number is too large")
+    if result.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
+        raise NumberError("not_a_number", "too many decimal places")
     return result
 
 

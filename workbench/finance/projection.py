@@ -25,6 +25,11 @@ Rows, for projection month m (1-based; its calendar month is ``start_month`` + m
 
 Everything after the revenue and fixed-cost roundings is exact arithmetic on whole cents.
 
+Bounds: every field is within its range (:mod:`.assumptions`), but growth compounds: 99 % a month for ten
+years multiplies sales by 10^35. A stream whose monthly sales or costs, or a month's total, would reach
+MAX_MONTHLY_CENTS (where floats stop counting cents exactly) makes :func:`project` raise AssumptionsError
+"projection_too_large" at that stream's ``monthly_growth`` (or ``units_per_month`` when it does not grow).
+
 Metrics:
 
 - ``break_even_month``: first month with revenue > 0 and operating_profit >= 0; None if none.
@@ -51,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from .assumptions import Assumptions, Scenario, parse_assumptions, parse_scenario
+from .errors import AssumptionsError, FieldError
 from .metrics import irr, npv, payback_month
 from .money import CENT, from_cents, month_labels, parse_year_month
 from .schedule import amortise
@@ -72,6 +78,9 @@ ROWS = (
     "closing_cash",
 )
 _UNIT = Decimal(1)
+#: A month's sales or costs of one stream, or all of them, must stay below this many cents (10^13 EUR):
+#: beyond 2^53 cents a float no longer counts single cents.
+MAX_MONTHLY_CENTS = 10**15
 _DSCR_QUANTUM = Decimal("0.01")
 
 
@@ -120,7 +129,22 @@ def _sales(a: Assumptions, s: Scenario) -> tuple[list[int], list[int]]:
     )
     price = np.array([float(stream.unit_price) for stream in streams])
     cost = np.array([float(stream.unit_cost) for stream in streams])
-    return _cents_half_up(price @ units), _cents_half_up(cost @ units)
+    with np.errstate(all="ignore"):
+        revenue, variable = price @ units, cost @ units
+        largest = np.maximum(np.abs(price[:, None] * units), np.abs(cost[:, None] * units)).max(axis=1)
+    limit = MAX_MONTHLY_CENTS / 100
+    for index, stream in enumerate(streams):
+        if not np.isfinite(largest[index]) or largest[index] >= limit:
+            field = "monthly_growth" if stream.monthly_growth > 0 else "units_per_month"
+            raise AssumptionsError(
+                [FieldError.of(f"revenue_streams[{index}].{field}", "projection_too_large")]
+            )
+    if (
+        not (np.all(np.isfinite(revenue)) and np.all(np.isfinite(variable)))
+        or max(np.abs(revenue).max(), np.abs(variable).max()) >= limit
+    ):
+        raise AssumptionsError([FieldError.of("revenue_streams", "projection_too_large")])
+    return _cents_half_up(revenue), _cents_half_up(variable)
 
 
 def _fixed_costs(a: Assumptions, s: Scenario) -> list[int]:

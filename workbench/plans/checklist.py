@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from workbench.finance import AssumptionsError, parse_assumptions
+from workbench.finance import AssumptionsError, project
 from workbench.plans.models import BusinessPlan
 
 
@@ -19,12 +19,15 @@ class ChecklistItem:
     anchor: str | None
     message: str
     done: bool
+    #: A name for items the pages single out ("numbers_refused": the finance core refuses the numbers).
+    key: str = ""
 
 
 def sources_and_uses(plan: BusinessPlan) -> tuple[Decimal, Decimal] | None:
-    """Money coming in to start (own funds, grants, loans) and money going out to start (startup costs)."""
+    """Money coming in to start (own funds, grants, loans) and money going out to start (startup costs); None
+    when the finance core refuses the numbers (a field, or a projection too large to count)."""
     try:
-        parsed = parse_assumptions(plan.assumptions)
+        parsed = project(plan.assumptions).assumptions
     except AssumptionsError:
         return None
     return parsed.startup_sources, parsed.startup_uses
@@ -95,7 +98,11 @@ def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
     if balance is None:
         items.append(
             ChecklistItem(
-                "cashflow", None, _("Correct the numbers marked in red in your cash-flow plan"), False
+                "cashflow",
+                None,
+                _("Correct the numbers marked in red in your cash-flow plan"),
+                False,
+                "numbers_refused",
             )
         )
     else:

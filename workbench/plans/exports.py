@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from workbench.auth.models import User
 from workbench.errors import DomainError
-from workbench.finance import AssumptionsError, ProjectionResult, parse_assumptions
+from workbench.finance import AssumptionsError, ProjectionResult, project
+from workbench.finance.money import MAX_NUMBER_TEXT
 from workbench.plans import financials
 from workbench.plans.catalogue import UnknownBusinessType, get_business_type
 from workbench.plans.models import BusinessPlan
@@ -49,8 +51,13 @@ def read_assumptions_json(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_IMPORT_BYTES:
         raise DomainError({"file": _("This file is too large to be a plan's numbers.")})
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # too deep: RecursionError
+        document = json.loads(
+            raw.decode("utf-8"),
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+            parse_constant=_refused_constant,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # too deep: RecursionError
         raise DomainError({"file": _("This is not a Workbench numbers file (.json).")}) from error
     if (
         not isinstance(document, dict)
@@ -68,7 +75,7 @@ def read_assumptions_json(raw: bytes) -> dict[str, Any]:
     if not isinstance(assumptions, dict):
         raise DomainError({"file": _("The file has no numbers in it.")})
     try:
-        parse_assumptions(assumptions)
+        project(assumptions)  # the fields, and a projection that stays countable
     except AssumptionsError as error:
         first = error.issues[0]
         raise DomainError(
@@ -81,6 +88,25 @@ def read_assumptions_json(raw: bytes) -> dict[str, Any]:
             }
         ) from error
     return document
+
+
+def _bounded_int(text: str) -> int | str:
+    """A JSON integer: beyond the bounded reader's length it stays text, so the finance core refuses it at its
+    field ("too long") instead of Python spending time on (or refusing) a 5,000-digit int."""
+    return int(text) if len(text) <= MAX_NUMBER_TEXT else text
+
+
+def _bounded_float(text: str) -> float | str:
+    """A JSON number with a fraction or exponent; beyond float range (1e1000000) it stays text, so the finance
+    core says which field is too large."""
+    value = float(text) if len(text) <= MAX_NUMBER_TEXT else math.inf
+    return value if math.isfinite(value) else text
+
+
+def _refused_constant(text: str) -> str:
+    """NaN, Infinity and -Infinity are not JSON numbers: kept as text, the finance core refuses them at their
+    field ("Enter a number")."""
+    return text
 
 
 def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: dict[str, str]) -> bytes:

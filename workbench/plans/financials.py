@@ -7,6 +7,14 @@ grouping, and read back in either notation ("9,5" and "9.5"). Rates are shown as
 
 Nothing typed is dropped: a value that is not a number is stored as typed, and the finance core reports it at
 its field (:func:`field_errors`). Rows left completely empty are not stored.
+
+Every typed number goes through the finance core's bounded reader (:func:`workbench.finance.money.to_decimal`:
+at most 40 characters, no huge exponent) and its field's range (:data:`workbench.finance.assumptions.
+FIELD_RANGES`). A value that is too long or above its range is refused before storing: the field keeps its
+saved value (for a table cell, the saved row at the same place when the rows are the same; else the cell is
+left out, and the core reports it or uses its default), and the page shows the typed text back with the
+range in the message (``ReadForm.refused``). Nothing typed is lost on the page; nothing that would make the
+plan unreadable is stored. Row numbers in field names have at most three digits (others are ignored).
 """
 
 from __future__ import annotations
@@ -14,15 +22,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workbench.finance import AssumptionsError
-from workbench.finance.errors import FieldError
+from workbench.finance.assumptions import MAX_ROWS, field_range
+from workbench.finance.errors import FieldError, NumberError
+from workbench.finance.money import MAX_NUMBER_TEXT, to_decimal
 
 TEXT, MONEY, NUMBER, PERCENT, WHOLE, YEAR_MONTH, METHOD = (
     "text",
@@ -207,13 +218,26 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 
 def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
-    """Read "1250,50", "1.250,50", "1,250.50", "9.5" or "9,5"; None when it is not a number.
+    """Read "1250,50", "1.250,50", "1,250.50", "9.5" or "9,5"; None when it is not a number (or is refused by
+    the bounded reader: see :func:`read_number`)."""
+    try:
+        return read_number(text, decimal_symbol)
+    except NumberError:
+        return None
+
+
+def read_number(text: str, decimal_symbol: str) -> Decimal:
+    """A typed number in the person's notation, through the finance core's bounded reader; NumberError (with
+    its code: "not_a_number", "too_long", "too_large") when it is refused. The length is capped before any
+    other work, so any text is answered in microseconds.
 
     With both signs, the last one is the decimal sign. With one sign: the locale's decimal sign is decimal;
     the other one is a thousands separator only when followed by exactly three digits each time."""
+    if len(text) > MAX_NUMBER_TEXT:
+        raise NumberError("too_long", "the text is too long to be a number")
     cleaned = _SPACES.sub("", text.strip()).replace("\u2212", "-")
     if not cleaned:
-        return None
+        raise NumberError("not_a_number", "no number given")
     if "," in cleaned and "." in cleaned:
         decimal_sign = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         group = "." if decimal_sign == "," else ","
@@ -227,12 +251,8 @@ def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
         elif len(parts) == 2:
             cleaned = ".".join(parts)
         else:
-            return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+            raise NumberError("not_a_number", "not a number")
+    return to_decimal(cleaned)
 
 
 def show_number(value: Any, decimal_symbol: str, *, percent: bool = False) -> str:
@@ -242,11 +262,9 @@ def show_number(value: Any, decimal_symbol: str, *, percent: bool = False) -> st
     if isinstance(value, bool):
         return str(value)
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if not number.is_finite():
-        return str(value)
+        number = to_decimal(value)
+    except ValueError:
+        return raw_text(value)
     if percent:
         number *= _HUNDRED
     text = format(number.normalize(), "f")
@@ -255,20 +273,59 @@ def show_number(value: Any, decimal_symbol: str, *, percent: bool = False) -> st
     return text.replace(".", decimal_symbol)
 
 
-def _read_value(kind: str, text: str, decimal_symbol: str) -> Any:
-    """The stored form of a typed value: a canonical decimal string, or the text as typed if it is not one."""
+#: How much of a stored value that is not a number the form shows back (old rows may hold anything).
+MAX_SHOWN_TEXT = 200
+
+
+def raw_text(value: Any) -> str:
+    """A stored value that is not a readable number, as text the form can show and the trainee can correct;
+    bounded whatever it is (a 5,000-digit integer cannot even be written by str())."""
+    if isinstance(value, str):
+        return value[:MAX_SHOWN_TEXT]
+    if isinstance(value, int) and value.bit_length() > 64:
+        return ""
+    return str(value)[:MAX_SHOWN_TEXT]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A typed value refused before storing: the finance core's code and the params of its message."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_value(kind: str, text: str, decimal_symbol: str, key: str = "") -> Any:
+    """The stored form of a typed value: a canonical decimal string, or the text as typed if it is not one;
+    a :class:`Refusal` when it is too long or above the range of field ``key``."""
     text = text.strip()
     if kind in {TEXT, METHOD, YEAR_MONTH} or not text:
         return text
     # A percentage may be typed with its sign, on either side and in the Arabic form: "7 %", "%7", "7٪".
-    number = parse_number(text.strip("%٪ \u00a0\u202f") if kind == PERCENT else text, decimal_symbol)
-    if number is None:
-        return text
+    typed = text.strip("%٪ \u00a0\u202f") if kind == PERCENT else text
+    try:
+        number = read_number(typed, decimal_symbol)
+    except NumberError as error:
+        if error.code == "not_a_number":
+            return text
+        return _refusal(kind, key, error.code)
+    bounds = field_range(key)
     if kind == PERCENT:
         number /= _HUNDRED
+    elif bounds is not None and abs(number) > bounds[1]:
+        return _refusal(kind, key, "too_large")
     if kind == WHOLE and number == number.to_integral_value():
         return int(number)
     return str(number.normalize()) if "E" not in str(number.normalize()) else format(number, "f")
+
+
+def _refusal(kind: str, key: str, code: str) -> Refusal:
+    if code == "too_long":
+        return Refusal("too_long")
+    if kind == PERCENT:
+        return Refusal("growth_out_of_range" if key == "monthly_growth" else "rate_out_of_range")
+    bounds = field_range(key)
+    return Refusal("too_large", {"max": bounds[1] if bounds else None})
 
 
 # --- the form -----------------------------------------------------------------------------------------------
@@ -299,7 +356,8 @@ def form_from_document(document: Mapping[str, Any], section_key: str, locale: st
         form.values[key] = _show(document.get(key), single.kind, decimal_symbol)
     for key in group.tables:
         table = TABLES[key]
-        entries = document.get(key) or []
+        entries = document.get(key)
+        entries = entries[:MAX_FORM_ROWS] if isinstance(entries, list) else []
         form.rows[key] = list(range(len(entries)))
         for row, entry in enumerate(entries):
             entry = entry if isinstance(entry, Mapping) else {}
@@ -326,60 +384,96 @@ def _show(value: Any, kind: str, decimal_symbol: str) -> str:
 @dataclass
 class ReadForm:
     """A posted numbers form: the document part it sets, what was typed, and which form row each stored row
-    came from (``origin[table][stored index] = form row``), so errors land on the field that caused them."""
+    came from (``origin[table][stored index] = form row``), so errors land on the field that caused them.
+    ``refused`` holds the fields whose typed value was refused before storing, with their message."""
 
     form: NumbersForm
     part: dict[str, Any]
     origin: dict[str, list[int]]
+    refused: dict[str, str] = field(default_factory=dict)
 
 
-def read_form(data: Mapping[str, str], section_key: str, locale: str) -> ReadForm:
+#: A table row in a field name: at most three digits, so a 5,000-digit "row" is never turned into an int.
+_ROW = re.compile(r"^([a-z_]+)-(\d{1,3})-")
+#: The most rows of one table a posted page may carry (the finance core keeps at most MAX_ROWS of them).
+MAX_FORM_ROWS = 2 * MAX_ROWS
+
+
+def read_form(
+    data: Mapping[str, str], section_key: str, locale: str, saved: Mapping[str, Any] | None = None
+) -> ReadForm:
     """Read a posted numbers page.
 
     ``remove`` = "<table>-<row>" drops a row; ``add`` = "<table>" adds an empty one to the form (it is stored
-    once something is typed in it)."""
+    once something is typed in it). ``saved`` is the stored document: a refused value keeps its saved one."""
     decimal_symbol = get_decimal_symbol(locale)
+    saved = saved if isinstance(saved, Mapping) else {}
     group = GROUPS[section_key]
     form = NumbersForm(section_key)
     part: dict[str, Any] = {}
     origin: dict[str, list[int]] = {}
+    refused: dict[str, Refusal] = {}
     removed = str(data.get("remove") or "")
     for key in group.singles:
         single = SINGLES[key]
         typed = str(data.get(key) or "")
         form.values[key] = typed
-        part[key] = _read_value(single.kind, typed, decimal_symbol)
+        value = _read_value(single.kind, typed, decimal_symbol, key)
+        if isinstance(value, Refusal):
+            refused[key] = value
+            if key in saved:
+                part[key] = saved[key]
+            continue
+        part[key] = value
+    found_rows: dict[str, set[int]] = {key: set() for key in group.tables}
+    for name in data:
+        match = _ROW.match(name)
+        if match and match.group(1) in found_rows:
+            found_rows[match.group(1)].add(int(match.group(2)))
     for key in group.tables:
         table = TABLES[key]
-        row_numbers = sorted(
-            {int(m.group(1)) for name in data for m in [re.match(rf"^{key}-(\d+)-", name)] if m}
-        )
+        row_numbers = sorted(found_rows[key])[:MAX_FORM_ROWS]
         form.rows[key] = []
         entries: list[dict[str, Any]] = []
         origin[key] = []
+        cells: list[tuple[int, str, int | None, str]] = []  # (entry index, column, month, field) refused
         for row in row_numbers:
             if removed == f"{key}-{row}":
                 continue
             entry: dict[str, Any] = {}
             typed_any = False
+            row_refused: list[tuple[str, int | None, str]] = []
             for column in table.columns:
-                typed = str(data.get(table.field(row, column.key)) or "")
-                form.values[table.field(row, column.key)] = typed
-                entry[column.key] = _read_value(column.kind, typed, decimal_symbol)
+                name = table.field(row, column.key)
+                typed = str(data.get(name) or "")
+                form.values[name] = typed
+                value = _read_value(column.kind, typed, decimal_symbol, column.key)
+                if isinstance(value, Refusal):
+                    refused[name] = value
+                    row_refused.append((column.key, None, name))
+                else:
+                    entry[column.key] = value
                 typed_any = typed_any or (typed.strip() != "" and typed.strip() != column.default)
             if table.seasonality:
-                factors = []
+                factors: list[Any] = []
                 for month in range(MONTHS_IN_YEAR):
                     name = f"{table.field(row, 'seasonality')}-{month}"
                     typed = str(data.get(name) or "")
                     form.values[name] = typed
-                    factors.append(_read_value(NUMBER, typed, decimal_symbol))
+                    value = _read_value(NUMBER, typed, decimal_symbol, "seasonality")
+                    if isinstance(value, Refusal):  # the message goes to the row's seasonality line
+                        refused.setdefault(table.field(row, "seasonality"), value)
+                        row_refused.append(("seasonality", month, name))
+                        value = 1
+                    factors.append(value)
                 entry["seasonality"] = factors
             form.rows[key].append(row)
-            if typed_any:
+            if typed_any or row_refused:
+                cells.extend((len(entries), column, month, name) for column, month, name in row_refused)
                 entries.append(entry)
                 origin[key].append(row)
-        if data.get("add") == key:
+        _keep_saved(entries, saved.get(key), cells)
+        if data.get("add") == key and len(form.rows[key]) < MAX_FORM_ROWS:
             new_row = form.next_row(key)
             form.rows[key].append(new_row)
             for column in table.columns:
@@ -388,7 +482,23 @@ def read_form(data: Mapping[str, str], section_key: str, locale: str) -> ReadFor
                 for month in range(MONTHS_IN_YEAR):
                     form.values[f"{table.field(new_row, 'seasonality')}-{month}"] = "1"
         part[key] = entries
-    return ReadForm(form, part, origin)
+    messages = {name: message_for(FieldError.of(name, r.code, **r.params)) for name, r in refused.items()}
+    return ReadForm(form, part, origin, messages)
+
+
+def _keep_saved(
+    entries: list[dict[str, Any]], saved: Any, cells: list[tuple[int, str, int | None, str]]
+) -> None:
+    """Put the saved value back in each refused cell, when the saved rows are the rows of this form."""
+    same_rows = isinstance(saved, list) and len(saved) == len(entries)
+    for index, column, month, _name in cells:
+        old = saved[index] if same_rows else None
+        old_value = old.get(column) if isinstance(old, Mapping) else None
+        if month is None:
+            if old_value is not None:
+                entries[index][column] = old_value
+        elif isinstance(old_value, list) and len(old_value) == MONTHS_IN_YEAR:
+            entries[index]["seasonality"][month] = old_value[month]
 
 
 def merged(document: Mapping[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:
@@ -400,7 +510,7 @@ def as_posted(document: Mapping[str, Any], section_key: str, locale: str) -> dic
     """The saved numbers as this page would post them back, so that 1000 saved and "1000" typed, or a default
     left out and the same default shown in the form, compare equal."""
     form = form_from_document(document, section_key, locale)
-    return merged(document, read_form(form.values, section_key, locale).part)
+    return merged(document, read_form(form.values, section_key, locale, document).part)
 
 
 # --- errors at their fields ---------------------------------------------------------------------------------
@@ -425,16 +535,37 @@ ERROR_MESSAGES = {
     "unknown_method": _l("Choose how the installments are calculated."),
     "after_horizon": _l("Must not be after the last month of the plan (%(months)s)."),
     "bad_year_month": _l("Write the month as YYYY-MM, for example 2027-03."),
+    "too_long": _l("This is too long to be a number: write it in at most 40 characters."),
+    "too_large": _l("Must be at most %(max)s."),
+    "too_many_rows": _l("This list has too many rows: keep at most %(max)s."),
+    "projection_too_large": _l(
+        "With this the amounts grow too large to count (more than ten thousand billion a month): "
+        "lower the growth or the quantities."
+    ),
 }
+
+#: Shown on every page of a plan whose stored numbers the finance core refuses: the pages still open, the
+#: results wait until the numbers marked in red are corrected.
+NUMBERS_NOTICE = _l(
+    "Some numbers of this plan cannot be used, so the results are not shown. "
+    "Correct the numbers marked in red in the numbers pages."
+)
 
 
 def message_for(issue: FieldError) -> str:
+    """The translated message of a finance core error; numbers in it are written in the person's notation."""
     template = ERROR_MESSAGES.get(issue.code)
     if template is None:
         return issue.message
-    return (
-        str(template) % {key: value for key, value in issue.params.items()} if issue.params else str(template)
-    )
+    if not issue.params:
+        return str(template)
+    return str(template) % {key: _param(value) for key, value in issue.params.items()}
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
 
 
 def field_of(path: str, origin: Mapping[str, list[int]] | None = None) -> str:

@@ -146,7 +146,9 @@ def numbers(plan_id: int, section_key: str):
     if current is None or not financials.is_numbers_section(section_key):
         abort(404)
     language = get_locale().language
-    posted = financials.read_form(request.form, section_key, language)
+    # Values too long or above their range are refused here: they keep their saved value, the page shows
+    # what was typed with the message (posted.refused), and nothing unreadable is stored.
+    posted = financials.read_form(request.form, section_key, language, plan.assumptions)
     document = financials.merged(plan.assumptions, posted.part)
     try:
         base_revision = int(request.form.get("assumptions_rev", ""))
@@ -164,6 +166,7 @@ def numbers(plan_id: int, section_key: str):
         db.session.commit()
     restructured = bool(request.form.get("add") or request.form.get("remove"))
     panel = numbers_panel(plan, document, section_key, posted.origin, stale=stale)
+    panel.errors.update(posted.refused)
     if is_htmx_fragment_request():
         if restructured or stale:  # the rows or the conflict box change: the whole editor is swapped
             html = _render_section(

@@ -24,6 +24,7 @@ from workbench.programme.journey import trainee_path
 from workbench.programme.models import Cohort, Enrolment
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
+from workbench.web.guards import query_int
 from workbench.web.templating import render
 
 bp = Blueprint("programme", __name__)
@@ -147,7 +148,13 @@ def people():
         query = query.where(
             or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern))
         )
-    page = db.paginate(query, per_page=PEOPLE_PER_PAGE, error_out=False)
+    page = db.paginate(
+        query,
+        page=query_int("page", 1),
+        per_page=PEOPLE_PER_PAGE,
+        max_per_page=PEOPLE_PER_PAGE,
+        error_out=False,
+    )
     return render(
         "programme/people.html", page=page, role=role, search=search, roles=list(Role), fragment="results"
     )
