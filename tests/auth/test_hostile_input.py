@@ -35,10 +35,13 @@ def test_a_ten_kilobyte_email_is_a_field_error_on_registration(client: FlaskClie
 
 
 def test_huge_or_odd_reset_tokens_are_unknown_links(client: FlaskClient) -> None:
-    for token in ("x" * 10_000, "%00abc", "..%2F..%2Fetc"):
+    for token in ("x" * 10_000, "..%2F..%2Fetc"):
         assert client.get(f"/reset/{token}").status_code == 404
         response = client.post(f"/reset/{token}", data={"password": "p" * 20, "confirm": "p" * 20})
         assert response.status_code == 404
+    # A NUL byte is refused before any view runs (workbench/web/guards.py), the link never looked up.
+    assert client.get("/reset/%00abc").status_code == 400
+    assert client.post("/reset/%00abc", data={"password": "p" * 20, "confirm": "p" * 20}).status_code == 400
 
 
 def test_logout_without_a_login_and_with_garbage_cookies_is_harmless(client: FlaskClient) -> None:
