@@ -463,18 +463,24 @@ def send(client: FlaskClient, method: str, url: str, data=None, headers=None) ->
         except Exception as error:  # the app let it escape: a 500 in production
             return Outcome(None, time.perf_counter() - started, summarise(error))
         response.close()
-        return Outcome(response.status_code, time.perf_counter() - started, None, response.headers.get("Location", ""))
+        return Outcome(
+            response.status_code, time.perf_counter() - started, None, response.headers.get("Location", "")
+        )
 
     started = time.perf_counter()
     finished, outcome = in_child(work)
     if not finished:
-        return Outcome(None, time.perf_counter() - started, f"stuck: no answer after {HARD_SECONDS:.0f} s (killed)")
+        return Outcome(
+            None, time.perf_counter() - started, f"stuck: no answer after {HARD_SECONDS:.0f} s (killed)"
+        )
     return outcome
 
 
 def summarise(error: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if "/workbench/" in f.filename]
-    where = " <- ".join(f"{f.filename.split('/workbench/')[-1]}:{f.lineno} {f.name}" for f in frames[-3:][::-1])
+    where = " <- ".join(
+        f"{f.filename.split('/workbench/')[-1]}:{f.lineno} {f.name}" for f in frames[-3:][::-1]
+    )
     return f"{type(error).__name__}: {str(error)[:160]} at {where or 'outside workbench'}"
 
 
@@ -522,7 +528,9 @@ def stored_nul_bytes() -> list[str]:
                 if python_type not in {str, dict, list}:
                     continue
                 for (value,) in conn.execute(select(column)):
-                    if value is not None and "\x00" in (value if isinstance(value, str) else json.dumps(value)):
+                    if value is not None and "\x00" in (
+                        value if isinstance(value, str) else json.dumps(value)
+                    ):
                         found.append(f"{table.name}.{column.name}")
                         break
                     if value is not None and "\\u0000" in json.dumps(value):
@@ -653,7 +661,8 @@ def describe(data: MultiDict) -> str:
         if len(text_value) > 60:
             text_value = text_value[:40] + f"...({len(text_value)} chars)"
         shown.append(f"{key}={text_value}")
-    return "&".join(shown)
+    described = "&".join(shown)
+    return described if len(described) <= 400 else described[:400] + f"...({len(shown)} fields)"
 
 
 def with_query(url: str, args: dict[str, str]) -> str:

@@ -73,6 +73,7 @@ def test_every_marked_string_is_in_the_template() -> None:
         if message:
             extracted.add(message)
     missing = sorted(extracted - template_ids(), key=str)
-    assert not missing, f"{len(missing)} marked strings are not in messages.pot (run `make messages`): " + ", ".join(
-        repr(m) for m in missing[:SHOWN]
+    assert not missing, (
+        f"{len(missing)} marked strings are not in messages.pot (run `make messages`): "
+        + ", ".join(repr(m) for m in missing[:SHOWN])
     )
