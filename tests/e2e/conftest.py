@@ -7,7 +7,6 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 import pytest

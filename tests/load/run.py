@@ -1,4 +1,4 @@
-"""The load test: gunicorn (4 workers) + PostgreSQL on 127.0.0.1, 50 simulated trainees and mentors, 2 minutes.
+"""The load test: gunicorn (4 workers) + PostgreSQL on 127.0.0.1, 50 simulated trainees and mentors, 2 min.
 
     python -m tests.load.run            (or `make load`)
 
@@ -9,8 +9,8 @@ server acknowledged with what the database holds. Prints p50/p95/p99, errors and
 targets, and exits non-zero when a target is missed.
 
 Environment: WORKBENCH_LOAD_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/workbench_load),
-WORKBENCH_LOAD_USERS (50), WORKBENCH_LOAD_SECONDS (120), WORKBENCH_LOAD_WORKERS (4), WORKBENCH_LOAD_DEVICES (2:
-each trainee account is used from a phone and a laptop at once).
+WORKBENCH_LOAD_USERS (50), WORKBENCH_LOAD_SECONDS (120), WORKBENCH_LOAD_WORKERS (4), WORKBENCH_LOAD_DEVICES
+(2: each trainee account is used from a phone and a laptop at once).
 
 The login rate limit is switched off for this server (WORKBENCH_RATELIMIT_ENABLED=false): fifty people log in
 from one address here, which production's per-address limit would rightly refuse. CSRF stays on.
@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/workbench_load"
-PASSWORD = "load-test-password"  # noqa: S105 - scratch accounts of a scratch database
+PASSWORD = "load-test-password"
 TRAINEES = 50
 MENTORS = 5
 TARGETS = {"p95_ms": 300, "errors": 0, "lost_writes": 0}
@@ -160,7 +160,7 @@ def start_gunicorn(url: str, instance: Path, port: int, workers: int, log: Path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as answer:
                 if answer.status == 200:
                     return server
         except OSError:
@@ -295,7 +295,8 @@ def main() -> int:
     )
     print(
         f"writes: {writes['acknowledged']} acknowledged ({writes['answers_acknowledged']} answers, "
-        f"{writes['numbers_acknowledged']} numbers) on {writes['targets']} fields; lost: {writes['lost_writes']} "
+        f"{writes['numbers_acknowledged']} numbers) on {writes['targets']} fields; "
+        f"lost: {writes['lost_writes']} "
         f"({writes['lost_same_revision']} told Saved with a revision another save also got, "
         f"{writes['lost_final_value']} fields whose stored value is not the last acknowledged)"
     )

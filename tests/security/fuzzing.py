@@ -1,5 +1,5 @@
-"""The machinery of the fuzz suite: a small world with one person per role, a crawler that finds every form and
-htmx post a role can reach, hostile values, and the checks run after each hostile request.
+"""The machinery of the fuzz suite: a small world with one person per role, a crawler that finds every form
+and htmx post a role can reach, hostile values, and the checks run after each hostile request.
 
 Nothing here lists endpoints: the targets come from app.url_map and from the pages themselves, so a new
 endpoint is fuzzed as soon as a page offers a form for it (and test_fuzz fails if no page does).
@@ -49,7 +49,7 @@ IGNORED_ENDPOINTS = {"static"}
 #: Slowest acceptable answer to one hostile request (seconds); a shared 2-core CI box stays well under it.
 MAX_SECONDS = float(os.environ.get("WORKBENCH_FUZZ_MAX_SECONDS", "3"))
 #: A request still running after this long is stuck (a runaway number): its process is killed and reported.
-HARD_SECONDS = float(os.environ.get("WORKBENCH_FUZZ_HARD_SECONDS", "8"))
+HARD_SECONDS = float(os.environ.get("WORKBENCH_FUZZ_HARD_SECONDS", str(MAX_SECONDS + 3)))
 
 #: The hostile corpus every field may receive. Hypothesis picks from it and adds its own text.
 HOSTILE: tuple[str, ...] = (
@@ -365,7 +365,7 @@ def crawl(app: Flask, client: FlaskClient, world: World, role: str, max_per_endp
             continue
         per_endpoint[shape] = per_endpoint.get(shape, 0) + 1
         response = client.get(key)
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.status_code != 200 or response.mimetype != "text/html":
             continue
         pages.append(key)
         parser = _FormParser(key)
@@ -396,7 +396,7 @@ def is_download(path: str) -> bool:
 
 
 def _unique(app: Flask, forms: list[Form]) -> list[Form]:
-    """One form per endpoint and action shape: the same form on twenty pages, or of two plans, is fuzzed once."""
+    """One form per endpoint and action shape: the same form on many pages or plans is fuzzed once."""
     kept: dict[str, Form] = {}
     for form in forms:
         kept.setdefault(page_shape(app, urlsplit(form.action).path, form.endpoint, form.method), form)
@@ -476,12 +476,17 @@ def send(client: FlaskClient, method: str, url: str, data=None, headers=None) ->
     return outcome
 
 
+def printable(text: str) -> str:
+    """Control characters (a NUL from the input echoed in an error) escaped, so reports stay plain text."""
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+
+
 def summarise(error: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if "/workbench/" in f.filename]
     where = " <- ".join(
         f"{f.filename.split('/workbench/')[-1]}:{f.lineno} {f.name}" for f in frames[-3:][::-1]
     )
-    return f"{type(error).__name__}: {str(error)[:160]} at {where or 'outside workbench'}"
+    return printable(f"{type(error).__name__}: {str(error)[:160]} at {where or 'outside workbench'}")
 
 
 def problems(outcome: Outcome) -> list[str]:
@@ -519,7 +524,7 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 
 def stored_nul_bytes() -> list[str]:
-    """Text and JSON values holding a NUL byte, as table.column (PostgreSQL refuses them; SQLite keeps them)."""
+    """Text and JSON values holding a NUL byte, as table.column (PostgreSQL refuses them)."""
     found = []
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:

@@ -1,10 +1,10 @@
-"""Hostile input on every endpoint, for every role: no 500, no exception escaping, quick answers, nothing stored
-that should not be.
+"""Hostile input on every endpoint, for every role: no 500, no exception escaping, quick answers, nothing
+stored that should not be.
 
 The targets are not listed here. Each role's pages are crawled (every GET rule of app.url_map filled with real
 objects, then the links they show); every <form> and hx-post found is fuzzed with its own field names, and
-test_every_post_endpoint_is_reached fails when a POST endpoint of app.url_map has no page offering it, so a new
-endpoint cannot hide from the suite.
+test_every_post_endpoint_is_reached fails when a POST endpoint of app.url_map has no page offering it, so a
+new endpoint cannot hide from the suite.
 
 Hostile values: oversized text, runaway exponents, NUL bytes, Arabic-Indic and fullwidth digits, both decimal
 separators, negatives, empty, missing and duplicated fields, script-bearing text, 5,000-digit integers, ids of
@@ -72,7 +72,7 @@ def explore(label: str, strategy: st.SearchStrategy, check: Callable[[object], N
     try:
         run()
     except AssertionError as error:
-        return f"{label}: {str(error).splitlines()[0] if str(error) else error!r}"
+        return fz.printable(f"{label}: {str(error).splitlines()[0] if str(error) else error!r}")
     return None
 
 
@@ -97,7 +97,7 @@ class Judge:
         for plan_id in [p for p in now if now[p] != plans.get(p)]:
             found += fz.plan_still_works(self.app, self.client, self.world, plan_id)
         if found:
-            raise AssertionError(f"{self.role} {method} {url[:120]} {what}: {'; '.join(found)}")
+            raise AssertionError(fz.printable(f"{self.role} {method} {url[:120]} {what}: {'; '.join(found)}"))
 
 
 def form_cases(form: fz.Form) -> st.SearchStrategy:

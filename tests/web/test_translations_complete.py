@@ -1,8 +1,8 @@
 """Every message the interface shows exists in Italian, English, French and Arabic.
 
-A msgid of translations/messages.pot with an empty translation (or an empty plural form, or a fuzzy one) in any
-catalogue fails here, and so does a string marked for translation in the code or the templates that is missing
-from the .pot (someone forgot `make messages`). The failure lists the counts and the first missing msgids.
+A msgid of translations/messages.pot with an empty translation (or an empty plural form, or a fuzzy one) in
+any catalogue fails here, and so does a string marked for translation in the code or the templates that is
+missing from the .pot (someone forgot `make messages`). The failure lists the counts and the first msgids.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_every_message_is_translated(language: str) -> None:
     missing, fuzzy = untranslated(language)
     total = len(template_ids())
     shown = "\n".join(f"  {msgid!r}" for msgid in (missing + fuzzy)[:SHOWN])
-    assert not missing and not fuzzy, (
+    assert not missing + fuzzy, (
         f"{language}: {len(missing)} of {total} messages untranslated or empty, {len(fuzzy)} fuzzy "
         f"(first {SHOWN}):\n{shown}"
     )
