@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.e2e.audit import audit_urls, first_load_weight
+from tests.e2e.audit import audit_urls, axe_violations, first_load_weight
 from tests.security import fuzzing as fz
 from tests.support import PASSWORD
 from workbench.auth.models import User
@@ -52,6 +52,17 @@ def test_every_page_passes_axe(browser, live_server: str, app: Flask, client: Fl
     assert not violations, f"{len(violations)} serious or critical axe violations:\n" + "\n".join(
         map(str, violations)
     )
+
+
+def test_the_audit_sees_a_violation(browser, live_server: str) -> None:
+    """The check itself works: a button with no name on a page is a critical violation axe reports."""
+    context = browser.new_context(base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    page.goto("/login")
+    page.evaluate("document.querySelector('main').append(document.createElement('button'))")
+    found = axe_violations(page, "/login", "en")
+    context.close()
+    assert [(v.rule, v.impact) for v in found] == [("button-name", "critical")]
 
 
 @pytest.mark.parametrize("role", fz.ROLES)

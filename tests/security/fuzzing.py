@@ -38,7 +38,7 @@ from workbench.extensions import db
 from workbench.mentoring.services import assign_mentor
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
-from workbench.plans.services import create_plan, submit_plan
+from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
 from workbench.programme.models import Enrolment
 from workbench.programme.services import create_cohort, enrol
 
@@ -157,6 +157,12 @@ def build_world() -> World:
     sent = create_plan(owner=trainee, business_type="food", title="Sent plan", from_example=True)
     db.session.flush()
     submit_plan(sent, trainee)
+    request_changes(sent, db.session.get(User, people["mentor"].id), "Rivedi i costi.")
+    first = sent.answers[0]
+    save_answers(
+        sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
+    )
+    submit_plan(sent, trainee)  # two versions: the comparison page exists
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
