@@ -529,11 +529,13 @@ def changed_tables(before: dict, after: dict) -> list[str]:
     return sorted(name for name in before if before[name] != after.get(name))
 
 
-def stored_nul_bytes() -> list[str]:
+def stored_nul_bytes(tables: list[str]) -> list[str]:
     """Text and JSON values holding a NUL byte, as table.column (PostgreSQL refuses them)."""
     found = []
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
+            if table.name not in tables:
+                continue
             for column in table.columns:
                 python_type = _python_type(column.type)
                 if python_type not in {str, dict, list}:

@@ -91,13 +91,15 @@ class Judge:
         after = fz.snapshot()
         if fz.denied(outcome) and (changed := fz.changed_tables(before, after)):
             found.append(f"refused with {outcome.status} but changed {', '.join(changed)}")
-        if nul := fz.stored_nul_bytes():
+        if nul := fz.stored_nul_bytes(fz.changed_tables(before, after)):
             found.append(f"stored a NUL byte in {', '.join(nul)}")
         now = fz.plan_digests()
         for plan_id in [p for p in now if now[p] != plans.get(p)]:
             found += fz.plan_still_works(self.app, self.client, self.world, plan_id)
         if found:
-            raise AssertionError(fz.printable(f"{self.role} {method} {url[:120]} {what}: {'; '.join(found)}"))
+            raise AssertionError(
+                fz.printable(f"{self.role} {method} {url[:120]}: {'; '.join(found)} | sent {what}")
+            )
 
 
 def form_cases(form: fz.Form) -> st.SearchStrategy:
