@@ -163,7 +163,10 @@ class Trainee(Person):
             if response.headers.get("HX-Retarget"):
                 return  # the page was stale: the person is shown both versions
             new = NUMBERS_REVISION.search(response.text)
-            if "save-ok" in response.text and new:
+            refused = '<p class="error" id="error-opening_cash" hx-swap-oob="true"></p>' not in response.text
+            if refused:
+                response.failure("the opening cash was refused")
+            elif "save-ok" in response.text and new:
                 record(
                     kind="numbers", plan=self.plan, key="opening_cash", revision=int(new.group(1)), text=value
                 )

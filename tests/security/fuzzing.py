@@ -513,50 +513,44 @@ def denied(outcome: Outcome) -> bool:
     return outcome.status in {302, 303} and "/login" in outcome.location
 
 
-def snapshot() -> dict[str, tuple[int, str]]:
-    """Row count and a digest of every table's content."""
+def snapshot() -> dict[str, tuple]:
+    """Per table: row count, a digest of the content, and the rows holding a NUL byte in a text or JSON value
+    (PostgreSQL refuses them; SQLite keeps them, and they break exports and other engines later)."""
     db.session.rollback()
     state = {}
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
             rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
             digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
-            state[table.name] = (len(rows), digest)
+            nul = frozenset(
+                f"{table.name}.{column}"
+                for row in rows
+                for column, value in row._mapping.items()
+                if _holds_nul(value)
+            )
+            state[table.name] = (len(rows), digest, nul, frozenset(repr(tuple(row)) for row in rows if nul))
     return state
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict | list):
+        return "\\u0000" in json.dumps(value)
+    return False
+
+
 def changed_tables(before: dict, after: dict) -> list[str]:
-    return sorted(name for name in before if before[name] != after.get(name))
+    return sorted(name for name in before if before[name][:2] != after.get(name, (None, None))[:2])
 
 
-def stored_nul_bytes(tables: list[str]) -> list[str]:
-    """Text and JSON values holding a NUL byte, as table.column (PostgreSQL refuses them)."""
-    found = []
-    with db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            if table.name not in tables:
-                continue
-            for column in table.columns:
-                python_type = _python_type(column.type)
-                if python_type not in {str, dict, list}:
-                    continue
-                for (value,) in conn.execute(select(column)):
-                    if value is not None and "\x00" in (
-                        value if isinstance(value, str) else json.dumps(value)
-                    ):
-                        found.append(f"{table.name}.{column.name}")
-                        break
-                    if value is not None and "\\u0000" in json.dumps(value):
-                        found.append(f"{table.name}.{column.name}")
-                        break
-    return found
-
-
-def _python_type(sql_type) -> type | None:
-    try:
-        return sql_type.python_type
-    except NotImplementedError:
-        return None
+def new_nul_bytes(before: dict, after: dict) -> list[str]:
+    """Columns where a row that was not there before holds a NUL byte."""
+    found: set[str] = set()
+    for name, (_count, _digest, nul, rows) in after.items():
+        if nul and rows - before.get(name, (0, "", frozenset(), frozenset()))[3]:
+            found |= nul
+    return sorted(found)
 
 
 def plan_digests() -> dict[int, str]:

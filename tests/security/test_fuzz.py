@@ -71,9 +71,16 @@ def explore(label: str, strategy: st.SearchStrategy, check: Callable[[object], N
 
     try:
         run()
-    except AssertionError as error:
-        return fz.printable(f"{label}: {str(error).splitlines()[0] if str(error) else error!r}")
+    except Exception as error:  # an AssertionError, or hypothesis' report of one it could not replay
+        first = next((e for e in _leaves(error) if isinstance(e, AssertionError)), error)
+        return fz.printable(f"{label}: {str(first).splitlines()[0] if str(first) else first!r}")
     return None
+
+
+def _leaves(error: BaseException) -> list[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
+    return [error]
 
 
 class Judge:
@@ -91,7 +98,7 @@ class Judge:
         after = fz.snapshot()
         if fz.denied(outcome) and (changed := fz.changed_tables(before, after)):
             found.append(f"refused with {outcome.status} but changed {', '.join(changed)}")
-        if nul := fz.stored_nul_bytes(fz.changed_tables(before, after)):
+        if nul := fz.new_nul_bytes(before, after):
             found.append(f"stored a NUL byte in {', '.join(nul)}")
         now = fz.plan_digests()
         for plan_id in [p for p in now if now[p] != plans.get(p)]:
