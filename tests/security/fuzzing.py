@@ -492,7 +492,8 @@ def summarise(error: BaseException) -> str:
     where = " <- ".join(
         f"{f.filename.split('/workbench/')[-1]}:{f.lineno} {f.name}" for f in frames[-3:][::-1]
     )
-    return printable(f"{type(error).__name__}: {str(error)[:160]} at {where or 'outside workbench'}")
+    message = (str(error).splitlines() or [""])[0][:160]
+    return printable(f"{type(error).__name__}: {message} at {where or 'outside workbench'}")
 
 
 def problems(outcome: Outcome) -> list[str]:

@@ -48,6 +48,11 @@ PROFILE = settings(
 #: Every field of a form gets each of these at once, before hypothesis explores further.
 SWEEP = ("1e1000000", "a\x00b", "9" * 5_000, "99999999999999999999", "x" * 10_050, "١٢٣٫٤٥", "-1", "")
 
+#: Fields a person types into (as opposed to choices and hidden values the page sets).
+TYPED = frozenset(
+    {"text", "textarea", "email", "password", "search", "number", "tel", "url", "date", "month"}
+)
+
 VALUES = st.one_of(
     st.sampled_from(fz.HOSTILE),
     st.text(max_size=40),
@@ -143,7 +148,10 @@ def test_hostile_form_values(app: Flask, client: FlaskClient, world: fz.World, r
         label = f"{role} {form.endpoint} ({form.action[:80]}, form of {form.page[:80]})"
         names = [f.name for f in form.fields if f.kind not in {"button", "submit", "file"}]
         uploads = [f.name for f in form.fields if f.kind == "file"]
+        # every field at once, then only the typed ones (a refused choice must not hide what the text does)
+        typed = [f.name for f in form.fields if f.kind in TYPED]
         sweep = [fz.mutate(form, [(name, "set", value) for name in names]) for value in SWEEP if names]
+        sweep += [fz.mutate(form, [(name, "set", value) for name in typed]) for value in SWEEP if typed]
         if uploads:
             documents = fz.hostile_json_documents(_export(app, client, world))
             sweep += [fz.mutate(form, [(name, "upload", doc) for name in uploads]) for doc in documents]
