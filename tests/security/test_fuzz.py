@@ -199,7 +199,9 @@ def test_hostile_urls(app: Flask, client: FlaskClient, world: fz.World, role: st
     for method in ("GET", "POST"):
         for rule in fz.rules(app, method):
             for argument in sorted(rule.arguments):
-                for value in fz.HOSTILE_URL:
+                # an int converter only routes digits: anything else is a 404 before the app runs
+                digits_only = argument in _int_arguments(rule)
+                for value in [v for v in fz.HOSTILE_URL if (v.isascii() and v.isdigit()) or not digits_only]:
                     url = _replace_argument(app, rule, world, argument, value)
                     try:
                         judge(method, url, what=f"{argument}={value[:20]!r}")
@@ -246,13 +248,19 @@ def _int_arguments(rule) -> set[str]:
     }
 
 
+FIELD_NAMES: set[str] = set()
+
+
 @pytest.mark.parametrize("role", fz.ROLES)
 def test_refused_posts_change_nothing(app: Flask, client: FlaskClient, world: fz.World, role: str) -> None:
     """Every POST endpoint, on the role's own objects and on another trainee's plan, with every field name any
     page shows set to a hostile value: a refusal leaves every table as it was, and nothing answers 500."""
-    fields: set[str] = set()
-    for anyone in fz.ROLES:
-        fields.update(name for form in fz.crawl(app, client, world, anyone).forms for name in form.names())
+    if not FIELD_NAMES:  # names do not depend on ids: crawled once per run
+        for anyone in fz.ROLES:
+            FIELD_NAMES.update(
+                name for form in fz.crawl(app, client, world, anyone).forms for name in form.names()
+            )
+    fields = FIELD_NAMES
     judge = Judge(app, client, world, role)
     failures = []
     for rule in fz.rules(app, "POST"):
