@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := workbench
 
 .DEFAULT_GOAL := help
-.PHONY: help install translations db run test lint bench seed messages
+.PHONY: help install translations db run test lint bench seed messages fuzz fuzz-large load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-13s %s\n", $$1, $$2}'
@@ -46,3 +46,13 @@ seed: translations ## Load the demo data again (idempotent: adds only what is mi
 messages: install ## Extract UI strings into translations/messages.pot and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" --sort-by-file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+fuzz: translations ## Hostile input on every endpoint and role (bounded; PostgreSQL with WORKBENCH_TEST_DATABASE_URL)
+	$(BIN)/python -m pytest -p no:cacheprovider tests/security/test_fuzz.py
+
+fuzz-large: translations ## The fuzz suite with 500 examples per form, shrinking failures to the smallest input
+	WORKBENCH_FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -p no:cacheprovider tests/security/test_fuzz.py
+
+load: translations ## 50 trainees and mentors for 2 min on gunicorn + PostgreSQL (WORKBENCH_LOAD_DATABASE_URL)
+	$(BIN)/python -m pip install --quiet -e ".[load]"
+	$(BIN)/python -m tests.load.run

@@ -7,10 +7,13 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
+
+from tests.e2e.audit import audit_urls
 
 CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -49,14 +52,33 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @pytest.fixture
 def phone(browser, live_server: str):
-    """A page on a 360 px wide phone screen; console errors (CSP violations included) are collected."""
+    """A page on a 360 px wide phone screen; console errors (CSP violations included) are collected.
+
+    Every page it visits is checked with axe-core afterwards, in Italian and in Arabic (tests/e2e/audit.py):
+    a serious or critical violation fails the test, listed with its rule, page and selectors."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, base_url=live_server, locale="en-GB"
     )
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    visited: list[str] = []
+    page.on(
+        "framenavigated",
+        lambda frame: (
+            frame is page.main_frame and frame.url.startswith(live_server) and visited.append(frame.url)
+        ),
+    )
     yield page
+    state = context.storage_state()
     context.close()
+    paths = list(dict.fromkeys(path_of(url) for url in visited))
+    violations = audit_urls(browser, live_server, state, paths)
+    assert not violations, "axe found serious or critical violations:\n" + "\n".join(map(str, violations))
