@@ -100,6 +100,14 @@ def test_the_spreadsheet_has_the_title_and_one_column_a_month(signed_in: FlaskCl
     assert len(header) == plan.assumptions["months"] + 1
 
 
+def test_a_title_with_characters_a_spreadsheet_cannot_hold_still_exports(
+    signed_in: FlaskClient, plan
+) -> None:
+    plan.title = "Fatou\x01's\x1b Kitchen"
+    db.session.commit()
+    assert download_xlsx(signed_in, plan).worksheets[0]["A1"].value == "Fatou's Kitchen"
+
+
 def test_the_spreadsheet_figures_are_the_projections(signed_in: FlaskClient, plan) -> None:
     rows = sheet_rows(download_xlsx(signed_in, plan))
     result, _error = services.projection_of(plan.assumptions)
@@ -334,8 +342,26 @@ def test_a_well_formed_numbers_file_imports(signed_in: FlaskClient, trainee) -> 
             "The file names a business type this programme does not offer.",
         ),
         (numbers_file(assumptions=[1, 2]), "The file has no numbers in it."),
+        (
+            numbers_file(title="Caf\u00e9\u0000"),
+            "The file contains characters that are not text. Save it again from Workbench.",
+        ),
+        (
+            numbers_file(assumptions={**simple_assumptions(), "fixed_costs": [{"name": "Rent\u0001"}]}),
+            "The file contains characters that are not text. Save it again from Workbench.",
+        ),
     ],
-    ids=["text", "binary", "other-format", "a-list", "deeply-nested", "unknown-type", "no-numbers"],
+    ids=[
+        "text",
+        "binary",
+        "other-format",
+        "a-list",
+        "deeply-nested",
+        "unknown-type",
+        "no-numbers",
+        "nul-in-title",
+        "control-in-a-name",
+    ],
 )
 def test_a_wrong_file_is_refused_at_the_file_field(
     signed_in: FlaskClient, trainee, content: bytes, message: str

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import math
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -33,6 +35,8 @@ MAX_IMPORT_BYTES = 512 * 1024
 #: How deep lists and objects may nest in an imported file (a plan's numbers need 4 levels); deeper ones would
 #: exhaust Python's recursion when the plan is copied and compared.
 MAX_IMPORT_NESTING = 16
+#: Control characters no person types (tab and line breaks are text): a file carrying them is refused.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def assumptions_json(plan: BusinessPlan) -> bytes:
@@ -65,6 +69,10 @@ def read_assumptions_json(raw: bytes) -> dict[str, Any]:
         or _nesting(document) > MAX_IMPORT_NESTING
     ):
         raise DomainError({"file": _("This is not a Workbench numbers file (.json).")})
+    if _has_control_characters(document):
+        raise DomainError(
+            {"file": _("The file contains characters that are not text. Save it again from Workbench.")}
+        )
     try:
         get_business_type(str(document.get("business_type")))
     except UnknownBusinessType as error:
@@ -115,7 +123,8 @@ def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: di
     sheet = book.active
     sheet.title = _("Cash flow")[:31]
     bold = Font(bold=True)
-    sheet.append([plan.title])
+    # Stored text may hold characters a spreadsheet cannot (typed before they were refused): leave them out.
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", plan.title)])
     sheet["A1"].data_type = "s"  # a title such as "=HYPERLINK(...)" is text, never a formula
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Month"), *result.months])
@@ -182,6 +191,24 @@ def import_plan(owner: User, document: dict[str, Any]) -> BusinessPlan:
         title=str(document.get("title") or "")[:160],
         assumptions=document["assumptions"],
     )
+
+
+def _has_control_characters(value: Any) -> bool:
+    """Whether any key or text in the (already depth-checked) document holds a control character."""
+    level = [value]
+    while level:
+        found: list[Any] = []
+        for item in level:
+            if isinstance(item, str):
+                if _CONTROL_CHARACTERS.search(item):
+                    return True
+            elif isinstance(item, dict):
+                found.extend(item.keys())
+                found.extend(item.values())
+            elif isinstance(item, list):
+                found.extend(item)
+        level = found
+    return False
 
 
 def _nesting(value: Any) -> int:
