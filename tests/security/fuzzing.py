@@ -507,10 +507,16 @@ def problems(outcome: Outcome) -> list[str]:
     return found
 
 
-def denied(outcome: Outcome) -> bool:
+#: Requests whose own success is a redirect to the login page.
+SESSION_ENDING = ("/logout",)
+
+
+def denied(outcome: Outcome, url: str = "") -> bool:
     """The request was refused: nothing may have changed."""
     if outcome.status in {400, 401, 403, 404, 405, 413}:
         return True
+    if url.startswith(SESSION_ENDING):
+        return False
     return outcome.status in {302, 303} and "/login" in outcome.location
 
 

@@ -101,7 +101,7 @@ class Judge:
         outcome = fz.send(self.client, method, url, data=data, headers=headers)
         found = fz.problems(outcome)
         after = fz.snapshot()
-        if fz.denied(outcome) and (changed := fz.changed_tables(before, after)):
+        if fz.denied(outcome, url) and (changed := fz.changed_tables(before, after)):
             found.append(f"refused with {outcome.status} but changed {', '.join(changed)}")
         if nul := fz.new_nul_bytes(before, after):
             found.append(f"stored a NUL byte in {', '.join(nul)}")

@@ -84,6 +84,16 @@ def test_ids_beyond_the_database_integer_are_404(client: FlaskClient, trainee, m
         assert client.get(url).status_code == 404, url
 
 
+@pytest.mark.parametrize("zero", [0x0660, 0xFF10, 0x0966], ids=["arabic-indic", "fullwidth", "devanagari"])
+def test_only_ascii_digits_name_an_object(client: FlaskClient, trainee, plan, zero: int) -> None:
+    """The plan's id written in other digits is not another address of it (int() would read it the same)."""
+    login_as(client, trainee)
+    other_digits = "".join(chr(zero + int(digit)) for digit in str(plan.id))
+    assert int(other_digits) == plan.id
+    assert client.get(f"/plans/{plan.id}").status_code == 200
+    assert client.get(f"/plans/{other_digits}").status_code == 404
+
+
 def test_the_largest_database_integer_is_still_an_id(client: FlaskClient, trainee) -> None:
     login_as(client, trainee)
     assert client.get(f"/plans/{2**31 - 1}").status_code == 404  # read, looked up, not found

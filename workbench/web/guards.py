@@ -21,7 +21,12 @@ _NUL = "\x00"
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` for ids: 0 .. 2**31 - 1, digits counted before any int() is made."""
+    """``<int:...>`` for ids: 0 .. 2**31 - 1, digits counted before any int() is made.
+
+    Only ASCII digits route: Werkzeug's ``\\d`` also matches Arabic-Indic or fullwidth digits, which int()
+    reads as the same number, so one plan would answer under many addresses."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False) -> None:
         bounded = MAX_ID if max is None or max > MAX_ID else max
