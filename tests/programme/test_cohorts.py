@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from tests.concurrency import ROUNDS, at_once
 from tests.support import audit_events, error_fields, field_value, login_as, make_person, path_states
 from workbench.auth.models import User
 from workbench.auth.roles import Role
@@ -79,6 +80,36 @@ def test_a_duplicate_name_is_reported_with_everything_kept(as_manager: FlaskClie
     assert field_value(html, "ends_on") == "2026-06-30"
     assert db.session.scalar(select(func.count(Cohort.id))) == 1
     assert [e.object_id for e in audit_events("cohort.created")] == [cohort.id]
+
+
+def test_a_duplicate_name_with_letters_beyond_ascii_is_reported(as_manager: FlaskClient) -> None:
+    """SQLite's lower() leaves "É" as it is: the same name typed again must still be caught at the field."""
+    data = cohort_form(name="Éco-Lab Città")
+    assert as_manager.post("/programme/cohorts/new", data=data).status_code == 303
+    again = as_manager.post("/programme/cohorts/new", data=data)
+    assert again.status_code == 200
+    assert error_fields(again.get_data(as_text=True)) == {"name"}
+    assert db.session.scalar(select(func.count(Cohort.id))) == 1
+
+
+def test_two_managers_creating_the_same_cohort_at_once_get_one_cohort(app: Flask, manager: User) -> None:
+    second = make_person("paola.conti@example.org", [Role.MANAGER])
+    for round_number in range(ROUNDS):
+        clients = []
+        for person in (manager, second):
+            client = app.test_client()
+            login_as(client, person)
+            clients.append(client)
+        data = cohort_form(name=f"Re-Lab Mestre {round_number}")
+        statuses = sorted(
+            at_once(
+                app,
+                *(lambda c=c, d=data: c.post("/programme/cohorts/new", data=d).status_code for c in clients),
+            )
+        )
+        assert statuses == [200, 303]  # one created, the other told at the name field
+        names = db.session.scalars(select(Cohort.name).where(Cohort.name == data["name"])).all()
+        assert names == [data["name"]]
 
 
 def test_the_end_must_come_after_the_start(as_manager: FlaskClient) -> None:

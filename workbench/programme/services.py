@@ -6,7 +6,8 @@ import secrets
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from workbench.audit.services import record
 from workbench.auth.models import User
@@ -43,13 +44,20 @@ def create_cohort(
     *, name: str, city: str | None, starts_on: date | None, ends_on: date | None, actor: User | None
 ) -> Cohort:
     name = name.strip()
-    if db.session.scalar(select(Cohort.id).where(func.lower(Cohort.name) == name.lower())) is not None:
-        raise DomainError({"name": _("A cohort with this name already exists.")})
+    taken = DomainError({"name": _("A cohort with this name already exists.")})
+    # SQLite's lower() knows only ASCII letters: the exact name is looked for as well.
+    same_name = or_(Cohort.name == name, func.lower(Cohort.name) == name.lower())
+    if db.session.scalar(select(Cohort.id).where(same_name)) is not None:
+        raise taken
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError({"ends_on": _("The end date must come after the start date.")})
     cohort = Cohort(name=name, city=(city or "").strip() or None, starts_on=starts_on, ends_on=ends_on)
     cohort.invite_code = new_invite_code()
-    db.session.add(cohort)
+    try:
+        with db.session.begin_nested():  # the same name created a moment ago from another window
+            db.session.add(cohort)
+    except IntegrityError as error:
+        raise taken from error
     record("cohort.created", cohort, actor, after={"name": cohort.name, "city": cohort.city})
     return cohort
 
