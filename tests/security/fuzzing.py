@@ -108,6 +108,16 @@ HOSTILE_URL: tuple[str, ...] = (
     "٣",
     "１",
 )
+#: The values every URL argument of every rule gets by default: one of each kind of trouble.
+HOSTILE_URL_QUICK: tuple[str, ...] = (
+    "99999999999999999999",
+    "2147483648",
+    "9" * 5_000,
+    "a\x00b",
+    "x" * 10_050,
+    "<script>alert(1)</script>",
+    "٣",
+)
 
 #: Query arguments fuzzed on every GET page, besides the ones its own links and forms use.
 COMMON_QUERY = ("page", "q", "next", "lang")
