@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import format_date
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from workbench.auth import services, throttle
 from workbench.auth.forms import LanguageForm, LoginForm, RegisterForm, ResetPasswordForm
-from workbench.auth.models import NoticeKind, User
+from workbench.auth.models import AccountNotice, NoticeKind, User
 from workbench.errors import DomainError
 from workbench.extensions import db, limiter
 from workbench.programme.services import register_trainee
@@ -74,6 +74,12 @@ def _log_in(user: User, remember: bool) -> None:
     notices = services.take_account_notices(user)
     db.session.commit()
     login_user(user, remember=remember)
+    # This request chose its language before the person was known: the notice speaks theirs.
+    with force_locale(user.locale or str(get_locale())):
+        _flash_notices(notices)
+
+
+def _flash_notices(notices: list[AccountNotice]) -> None:
     for notice in notices:
         if notice.kind == NoticeKind.REGISTRATION_ATTEMPT:
             flash(
