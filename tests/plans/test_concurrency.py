@@ -10,7 +10,6 @@ from __future__ import annotations
 import html as html_lib
 import re
 from functools import partial
-from html.parser import HTMLParser
 
 import pytest
 from flask import Flask
@@ -18,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.concurrency import ROUNDS, at_once
+from tests.plans.test_numbers_views import open_page
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.models import User
 from workbench.auth.roles import Role
@@ -193,42 +193,10 @@ def test_the_same_first_answer_from_two_tabs_is_saved_once_and_both_are_told_sav
 # --- numbers ------------------------------------------------------------------------------------------------
 
 
-class _NumbersForm(HTMLParser):
-    """The fields a browser sends from the numbers form."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.inside = False
-        self.select: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {key: value or "" for key, value in attrs}
-        if tag == "form" and "numbers-form" in a.get("class", ""):
-            self.inside = True
-        elif not self.inside:
-            return
-        elif tag == "input" and "name" in a:
-            self.fields[a["name"]] = a.get("value", "")
-        elif tag == "select":
-            self.select = a.get("name")
-        elif tag == "option" and self.select and "selected" in a:
-            self.fields[self.select] = a.get("value", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self.select = None
-
-
 def numbers_fields(client: FlaskClient, plan: BusinessPlan, section_key: str) -> dict[str, str]:
-    response = client.get(f"/plans/{plan.id}/sections/{section_key}")
-    assert response.status_code == 200
-    parser = _NumbersForm()
-    parser.feed(response.get_data(as_text=True))
-    assert "assumptions_rev" in parser.fields
-    return parser.fields
+    fields = open_page(client, plan, section_key)
+    assert "assumptions_rev" in fields
+    return fields
 
 
 def test_two_saves_of_one_numbers_page_one_wins_the_other_sees_the_conflict(app: Flask, owner) -> None:

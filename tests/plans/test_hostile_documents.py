@@ -14,6 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
+from tests.plans.test_numbers_views import simple_assumptions
 from tests.support import login_as
 from workbench.extensions import db
 from workbench.mentoring.services import assign_mentor
@@ -23,19 +24,9 @@ from workbench.plans.models import BusinessPlan, PlanVersion
 
 
 def sound() -> dict:
-    return {
-        "start_month": "2027-01",
-        "months": 12,
-        "opening_cash": 0,
-        "own_funds": 1000,
-        "startup_costs": [{"name": "Four", "amount": 1000, "month": 1}],
-        "grants": [],
-        "loans": [{"name": "Micro", "principal": 5000, "annual_rate": 0.05, "term_months": 24}],
-        "revenue_streams": [{"name": "Repas", "units_per_month": 100, "unit_price": 10, "unit_cost": 0}],
-        "fixed_costs": [{"name": "Loyer", "monthly": 500, "start_month": 1}],
-        "owner_drawings": 0,
-        "tax_rate": 0,
-    }
+    """The simple plan of the numbers-page tests, with a loan."""
+    loan = {"name": "Micro", "principal": 5000, "annual_rate": 0.05, "term_months": 24}
+    return {**simple_assumptions(), "loans": [loan]}
 
 
 def with_stream(**changes) -> dict:
