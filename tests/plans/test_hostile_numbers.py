@@ -54,6 +54,8 @@ def refusal(field: str, typed: str) -> str:
     code, params = "too_large", {}
     if len(typed) > 40:
         code = "too_long"
+    elif "e" in typed:  # typed exponent notation is refused as such, whatever its magnitude
+        code = "exponent"
     elif field == "months":
         params = {"max": Decimal(120)}
     elif field == "tax_rate":
@@ -242,7 +244,7 @@ def test_any_typed_text_is_read_in_bounds_or_refused_within_50_ms(text: str) -> 
         except NumberError as error:
             code = error.code
         if code is not None:
-            assert code in {"not_a_number", "too_long", "too_large"}
+            assert code in {"not_a_number", "exponent", "too_long", "too_large"}
             assert parse_number(text, decimal_symbol) is None
             continue
         assert number.is_finite()
