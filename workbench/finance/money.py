@@ -96,13 +96,14 @@ _EXPONENT = re.compile(r"^[\d.,\u066b" + _GROUP_MARKS + r"]*\d\s*[eE]\s*[-+\u221
 def read_typed_number(text: str, decimal_symbol: str = ".") -> Decimal:
     """A number as a person types it, in bounds (:func:`to_decimal`); NumberError when it is refused.
 
-    Accepted: a leading "+" or "-" (also the typographic minus), "€" or "EUR" before or after, groups of three
-    digits separated by spaces (also no-break and narrow ones), apostrophes or the Arabic ``٬``, the Arabic
-    decimal sign ``٫`` and Arabic-Indic digits. "." and ",": with both, the last one is the decimal sign; with
-    one, it groups thousands when it comes before exactly three digits each time and is not the locale's
-    ``decimal_symbol`` (or appears more than once), else it is the decimal sign. Refused: exponent notation
-    ("1e3", code "exponent": people do not mean it, and it hid huge numbers), groups that are not of three
-    digits ("12 5", "1.2.3", "not_a_number") and anything else. The length is capped before any other work.
+    Accepted: a leading "+" or "-" (also the typographic minus), "€" or "EUR" before or after, groups of
+    three digits separated by spaces (also no-break and narrow ones), apostrophes or the Arabic thousands
+    separator (U+066C), the Arabic decimal separator (U+066B) and Arabic-Indic digits. "." and ",": with
+    both, the last one is the decimal sign; with one, it groups thousands when it comes before exactly
+    three digits each time and is not the locale's ``decimal_symbol`` (or appears more than once), else it
+    is the decimal sign. Refused: exponent notation ("1e3", code "exponent": people do not mean it, and it
+    hid huge numbers), groups that are not of three digits ("12 5", "1.2.3": "not_a_number") and anything
+    else. The length is capped before any other work.
     """
     if len(text) > MAX_NUMBER_TEXT:
         raise NumberError("too_long", "the text is too long to be a number")

@@ -214,6 +214,7 @@ def is_numbers_section(section_key: str) -> bool:
 
 # --- numbers as typed ---------------------------------------------------------------------------------------
 
+
 def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
     """Read "1250,50", "1.250,50", "1,250.50", "9.5" or "9,5"; None when it is not a number (or is refused by
     the bounded reader: see :func:`read_number`)."""
@@ -511,7 +512,7 @@ ERROR_MESSAGES = {
     "after_horizon": _l("Must not be after the last month of the plan (%(months)s)."),
     "bad_year_month": _l("Write the month as YYYY-MM, for example 2027-03."),
     "too_long": _l("This is too long to be a number: write it in at most 40 characters."),
-    "exponent": _l("Write the number in full, without an \"e\": for example 1000, not 1e3."),
+    "exponent": _l('Write the number in full, without an "e": for example 1000, not 1e3.'),
     "too_large": _l("Must be at most %(max)s."),
     "too_many_rows": _l("This list has too many rows: keep at most %(max)s."),
     "projection_too_large": _l(
