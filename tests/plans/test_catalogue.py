@@ -26,6 +26,7 @@ from workbench.plans.catalogue import (
     UnknownBusinessType,
     business_types,
     get_business_type,
+    numbers_in,
     validate_catalogue,
 )
 
@@ -269,7 +270,7 @@ def test_extra_questions_only_in_sections_that_ask(monkeypatch: pytest.MonkeyPat
 def test_an_example_plan_must_balance_sources_and_uses(monkeypatch: pytest.MonkeyPatch, files: Files) -> None:
     assumptions = files.types["food"]["example_plan"]["assumptions"]
     assumptions["own_funds"] += 100
-    parsed = parse_assumptions(assumptions)
+    parsed = parse_assumptions(numbers_in(assumptions, "it"))
     sources = parsed.own_funds + sum(g.amount for g in parsed.grants) + sum(x.principal for x in parsed.loans)
     uses = sum(c.amount for c in parsed.startup_costs)
     assert sources == uses + 100

@@ -14,6 +14,7 @@ Files are read once (``functools.cache``) from the installed package with :mod:`
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from typing import Any
 
 LANGUAGES = ("it", "en", "fr", "ar")
 FALLBACK_LANGUAGE = "en"
+#: The language the programme's templates were written in: their numbers' row names as plain attributes.
+ORIGINAL_LANGUAGE = "it"
 BUSINESS_TYPE_KEYS = ("food", "shop", "tailoring", "beauty", "cleaning", "delivery")
 SECTION_ORDER = (
     ("about_you", "questions"),
@@ -108,6 +111,10 @@ class BusinessType:
     default_assumptions: dict[str, Any] = field(hash=False, repr=False)
     #: {"title": {lang: text}, "language": code, "answers": {question key: text}, "assumptions": {...}}
     example_plan: dict[str, Any] = field(hash=False, repr=False)
+    #: The typical and the example numbers as the file gives them, row names in four languages
+    #: ({"typical": {...}, "example": {...}}); ``default_assumptions`` and ``example_plan`` hold them in
+    #: Italian, as before the names were translated.
+    numbers_texts: dict[str, Any] = field(default_factory=dict, hash=False, repr=False, compare=False)
     _by_key: dict[str, Question] = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +143,14 @@ class BusinessType:
 
     def example_title(self, language: str | None) -> str:
         return _pick(self.example_plan, "title", language)
+
+    def typical_numbers(self, language: str | None) -> dict[str, Any]:
+        """The typical numbers a new plan starts from, their row names in ``language``."""
+        return numbers_in(self.numbers_texts.get("typical", self.default_assumptions), language)
+
+    def example_numbers(self, language: str | None) -> dict[str, Any]:
+        """The example plan's numbers, their row names in ``language``."""
+        return numbers_in(self.numbers_texts.get("example", self.example_plan["assumptions"]), language)
 
 
 # --- reading the files -------------------------------------------------------------------------------------
@@ -201,8 +216,15 @@ def _business_type(base: Mapping[str, Any], data: Mapping[str, Any]) -> Business
         version=int(data["version"]),
         texts=_texts(data, "name", "description"),
         sections=tuple(sections),
-        default_assumptions=data["default_assumptions"],
-        example_plan=data["example_plan"],
+        default_assumptions=numbers_in(data["default_assumptions"], ORIGINAL_LANGUAGE),
+        example_plan={
+            **data["example_plan"],
+            "assumptions": numbers_in(data["example_plan"]["assumptions"], ORIGINAL_LANGUAGE),
+        },
+        numbers_texts={
+            "typical": data["default_assumptions"],
+            "example": data["example_plan"]["assumptions"],
+        },
     )
 
 
@@ -343,14 +365,20 @@ def validate_catalogue() -> None:
             if question_key not in keys:
                 problems.append(f"{where}.examples.{question_key}: no such question")
             _check_texts(problems, f"{where}.examples", {question_key: example}, question_key)
-        _check_assumptions(problems, f"{where}.default_assumptions", data.get("default_assumptions"))
-        _check_balanced(problems, f"{where}.default_assumptions", data.get("default_assumptions"))
+        typical = data.get("default_assumptions")
+        _check_names(problems, f"{where}.default_assumptions", typical)
+        _check_assumptions(problems, f"{where}.default_assumptions", _in_italian(typical))
+        _check_balanced(problems, f"{where}.default_assumptions", _in_italian(typical))
         plan = data.get("example_plan") or {}
         _check_texts(problems, f"{where}.example_plan", plan, "title")
         if not isinstance(plan.get("language"), str) or not plan["language"]:
             problems.append(f"{where}.example_plan.language: missing")
-        _check_assumptions(problems, f"{where}.example_plan.assumptions", plan.get("assumptions"))
-        _check_balanced(problems, f"{where}.example_plan.assumptions", plan.get("assumptions"))
+        _check_names(problems, f"{where}.example_plan.assumptions", plan.get("assumptions"))
+        _check_assumptions(
+            problems, f"{where}.example_plan.assumptions", _in_italian(plan.get("assumptions"))
+        )
+        _check_balanced(problems, f"{where}.example_plan.assumptions", _in_italian(plan.get("assumptions")))
+        _check_example_is_its_own(problems, where, typical, plan.get("assumptions"))
         if problems:
             continue  # the merged template below needs well-formed files
         business_type = _business_type(base, data)
@@ -374,3 +402,62 @@ def validate_catalogue() -> None:
                 problems.append(f"{where}.example_plan.answers.{question.key}: required, not answered")
     if problems:
         raise CatalogueError(problems)
+
+
+# --- the numbers in one language ---------------------------------------------------------------------------
+
+#: The lists of a numbers document whose rows carry a name (given in the files as {language: text}).
+NAMED_LISTS = ("startup_costs", "grants", "loans", "revenue_streams", "fixed_costs")
+
+
+def numbers_in(document: Mapping[str, Any], language: str | None) -> dict[str, Any]:
+    """A copy of a template's numbers document with each row's name in ``language`` (else in English); a name
+    given as plain text (older template files, imported plans) is kept as it is."""
+    copied = dict(document)
+    for key in NAMED_LISTS:
+        rows = document.get(key)
+        if not isinstance(rows, list):
+            continue
+        copied[key] = [
+            {**row, "name": _pick(row, "name", language)}
+            if isinstance(row, Mapping) and isinstance(row.get("name"), Mapping)
+            else row
+            for row in rows
+        ]
+    return copy.deepcopy(copied)
+
+
+def _in_italian(document: object) -> object:
+    return numbers_in(document, ORIGINAL_LANGUAGE) if isinstance(document, Mapping) else document
+
+
+def _check_names(problems: list[str], where: str, document: object) -> None:
+    """Every named row of a template's numbers gives its name in the four languages."""
+    if not isinstance(document, Mapping):
+        return
+    for key in NAMED_LISTS:
+        rows = document.get(key)
+        for number, row in enumerate(rows if isinstance(rows, list) else []):
+            if isinstance(row, Mapping):
+                _check_texts(problems, f"{where}.{key}[{number}]", row, "name")
+
+
+#: The lists the plan checklist asks the person to make their own (workbench.plans.checklist).
+_PERSONS_LISTS = ("startup_costs", "revenue_streams", "fixed_costs")
+
+
+def _check_example_is_its_own(problems: list[str], where: str, typical: object, example: object) -> None:
+    """A plan started from the example holds numbers the person chose: each list the checklist asks for
+    differs from the typical one in every language, or the checklist would count it as untouched."""
+    from workbench.finance import AssumptionsError, parse_assumptions
+
+    if not isinstance(typical, Mapping) or not isinstance(example, Mapping):
+        return
+    try:
+        typical_lists = [parse_assumptions(numbers_in(typical, language)) for language in LANGUAGES]
+        example_lists = [parse_assumptions(numbers_in(example, language)) for language in LANGUAGES]
+    except (AssumptionsError, TypeError):
+        return  # reported by _check_assumptions
+    for key in _PERSONS_LISTS:
+        if any(getattr(e, key) == getattr(t, key) for e in example_lists for t in typical_lists):
+            problems.append(f"{where}.example_plan.assumptions.{key}: same as the typical numbers")

@@ -85,32 +85,32 @@ def create_plan(
     title: str,
     from_example: bool = False,
     assumptions: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> BusinessPlan:
     """A new draft from a business type's template: its typical numbers, or its whole example plan, or
-    numbers imported from a file (`assumptions`)."""
+    numbers imported from a file (`assumptions`, kept as they are). The template's row names and the default
+    title are written in `language` (the interface's at creation), else in the owner's."""
     try:
         template = get_business_type(business_type)
     except UnknownBusinessType as error:
         raise DomainError({"business_type": _("Choose one of the business types.")}) from error
     example = template.example_plan
+    language = language or owner.locale or "it"
     plan = BusinessPlan(
         owner_id=owner.id,
         business_type=template.key,
         template_version=template.version,
-        title=title.strip() or template.name(owner.locale or "it"),
+        title=title.strip() or template.name(language),
         status=PlanStatus.DRAFT.value,
-        assumptions=copy.deepcopy(
-            assumptions
-            if assumptions is not None
-            else example["assumptions"]
-            if from_example
-            else template.default_assumptions
-        ),
+        assumptions=copy.deepcopy(assumptions)
+        if assumptions is not None
+        else template.example_numbers(language)
+        if from_example
+        else template.typical_numbers(language),
     )
     if from_example:
-        language = example.get("language", "it")
         plan.answers = [
-            PlanAnswer(question_key=key, text=text, language=language)
+            PlanAnswer(question_key=key, text=text, language=example.get("language", "it"))
             for key, text in example["answers"].items()
         ]
     db.session.add(plan)

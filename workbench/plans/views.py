@@ -69,6 +69,7 @@ def new():
                 business_type=form.business_type.data,
                 title=form.title.data or "",
                 from_example=form.start_from.data == "example",
+                language=language,
             )
         except DomainError as error:
             db.session.rollback()
@@ -451,8 +452,9 @@ def _render_section(
 
 
 def _missing_by_section(items) -> dict[str, int]:
+    """How many items are missing in each section that has any (0: complete); sections without items are
+    absent, so the navigation ticks only what the person has completed."""
     missing: dict[str, int] = {}
     for item in items:
-        if not item.done:
-            missing[item.section_key] = missing.get(item.section_key, 0) + 1
+        missing[item.section_key] = missing.get(item.section_key, 0) + (0 if item.done else 1)
     return missing
