@@ -30,7 +30,8 @@ from workbench.plans.models import BusinessPlan, PlanAnswer, PlanStatus, PlanVer
 from workbench.plans.results import results_document
 from workbench.timeutil import utcnow
 
-#: Beyond this an answer is refused outright; a question's own max_length is a softer limit in the checklist.
+#: Beyond this an answer is refused outright, whatever the question; a question's own max_length is refused
+#: by save_answers too, with its own message.
 MAX_ANSWER_CHARACTERS = 20_000
 
 
@@ -145,6 +146,15 @@ def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> Sa
         if len(edit.text) > MAX_ANSWER_CHARACTERS:
             outcome.errors[edit.question_key] = _(
                 "This answer is too long to save (%(n)d characters at most).", n=MAX_ANSWER_CHARACTERS
+            )
+            continue
+        limit = template.question(edit.question_key).max_length
+        if limit and len(edit.text.strip()) > limit:
+            outcome.errors[edit.question_key] = _(
+                "Not saved: this answer has %(now)d characters, at most %(n)d fit. Shorten it; your text is "
+                "still here.",
+                now=len(edit.text.strip()),
+                n=limit,
             )
             continue
         _save_answer(plan, edit, outcome)
@@ -408,25 +418,33 @@ def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> None:
 
 
 def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
-    """For each trainee, when they started their first plan and first sent one for review (two queries)."""
+    """For each trainee, when they first had a plan ready (complete, or sent for review: "plan_drafted") and
+    when they first sent one ("plan_submitted"). A plan just started is not drafted, whatever its template
+    filled in: completeness is the checklist's, counted on what the person did."""
+    from workbench.plans.checklist import plan_checklist
+
     facts: dict[int, dict[str, datetime]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return facts
-    drafted = db.session.execute(
-        select(BusinessPlan.owner_id, func.min(BusinessPlan.created_at))
-        .where(BusinessPlan.owner_id.in_(user_ids))
-        .group_by(BusinessPlan.owner_id)
+    first_sent = dict(
+        db.session.execute(
+            select(PlanVersion.plan_id, func.min(PlanVersion.submitted_at))
+            .join(BusinessPlan, PlanVersion.plan_id == BusinessPlan.id)
+            .where(BusinessPlan.owner_id.in_(user_ids))
+            .group_by(PlanVersion.plan_id)
+        ).all()
     )
-    for owner_id, moment in drafted:
-        facts[owner_id]["plan_drafted"] = moment
-    submitted = db.session.execute(
-        select(BusinessPlan.owner_id, func.min(PlanVersion.submitted_at))
-        .join(PlanVersion, PlanVersion.plan_id == BusinessPlan.id)
-        .where(BusinessPlan.owner_id.in_(user_ids))
-        .group_by(BusinessPlan.owner_id)
-    )
-    for owner_id, moment in submitted:
-        facts[owner_id]["plan_submitted"] = moment
+    for owner_id, plans in plans_of(user_ids).items():
+        sent = [first_sent[plan.id] for plan in plans if plan.id in first_sent]
+        ready = sent + [
+            plan.updated_at
+            for plan in plans
+            if plan.id not in first_sent and all(item.done for item in plan_checklist(plan))
+        ]
+        if ready:
+            facts[owner_id]["plan_drafted"] = min(ready)
+        if sent:
+            facts[owner_id]["plan_submitted"] = min(sent)
     return facts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.panels import numbers_panel, what_if_panel
 from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
+from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
 from workbench.web.templating import is_htmx_fragment_request, render
@@ -334,7 +335,8 @@ def import_numbers():
     if form.validate_on_submit():
         try:
             document = exports.read_assumptions_json(form.file.data.read())
-            plan = exports.import_plan(current_user, document)
+            title = _imported_title(form.title.data or "", str(document.get("title") or ""))
+            plan = exports.import_plan(current_user, {**document, "title": title})
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -344,6 +346,23 @@ def import_numbers():
             return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
     status = 422 if form.errors else 200
     return render("plans/import.html", form=form), status
+
+
+def _imported_title(chosen: str, original: str) -> str:
+    """The title of an imported plan: the one the person chose, else the file's with today's date, so the
+    list never shows two plans that look the same; a title already taken gets a number."""
+    title = chosen.strip()
+    if not title:
+        suffix = " " + _("(imported %(date)s)", date=format_date(utcnow(), "medium"))
+        title = (original.strip() or _("Imported plan"))[: 160 - len(suffix)].rstrip() + suffix
+    taken = set(
+        db.session.scalars(select(BusinessPlan.title).where(BusinessPlan.owner_id == current_user.id))
+    )
+    candidate, number = title, 2
+    while candidate in taken:
+        ending = f" ({number})"
+        candidate, number = title[: 160 - len(ending)] + ending, number + 1
+    return candidate
 
 
 def _render_printable(plan: BusinessPlan) -> str:
