@@ -301,7 +301,8 @@ def test_a_downloaded_numbers_file_imports_into_a_new_plan_with_the_same_numbers
     assert new.assumptions == plan.assumptions
     assert parse_assumptions(new.assumptions) == parse_assumptions(plan.assumptions)
     assert new.business_type == "food"
-    assert new.title.startswith("Fatou's Kitchen (") and new.title != plan.title  # two plans told apart
+    assert new.title.startswith("Fatou's Kitchen (")  # the two plans are told apart in the list
+    assert new.title != plan.title
     assert new.answers == []
     created = audit_events("plan.created")[-1]
     assert (created.object_id, created.actor_id, created.after["imported"]) == (new.id, trainee.id, True)
