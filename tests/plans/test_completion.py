@@ -47,8 +47,11 @@ def nav_marks(page: str) -> dict[str, str]:
 def test_a_new_plan_is_0_percent_with_no_section_ticked(client: FlaskClient, trainee) -> None:
     plan = new_plan(trainee)
     login_as(client, trainee)
-    with force_locale("fr"):
-        assert progress(plan_checklist(plan)) == 0
+    with force_locale("en"):
+        items = plan_checklist(plan)
+        assert progress(items) == 0
+        costs = next(item for item in items if item.anchor == "startup_costs")
+        assert costs.message.startswith("Put your own numbers in place of the typical ones")
     page = client.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
     assert percent_on(page) == 0
     marks = nav_marks(page)

@@ -86,19 +86,19 @@ def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
         ChecklistItem(
             "startup",
             "startup_costs",
-            _("List what you need to buy or pay to start"),
+            _said(document, own, "startup_costs", _("List what you need to buy or pay to start")),
             bool(document.get("startup_costs")) and "startup_costs" in own,
         ),
         ChecklistItem(
             "sales_costs",
             "revenue_streams",
-            _("Say what you will sell, how many and at what price"),
+            _said(document, own, "revenue_streams", _("Say what you will sell, how many and at what price")),
             bool(document.get("revenue_streams")) and "revenue_streams" in own,
         ),
         ChecklistItem(
             "sales_costs",
             "fixed_costs",
-            _("List the costs you pay every month"),
+            _said(document, own, "fixed_costs", _("List the costs you pay every month")),
             bool(document.get("fixed_costs")) and "fixed_costs" in own,
         ),
     ]
@@ -124,6 +124,16 @@ def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
             )
         )
     return items
+
+
+def _said(document: Mapping[str, Any], own: set[str], key: str, message: str) -> str:
+    """The item's message; for a list still holding the template's typical rows, what to do about them."""
+    if document.get(key) and key not in own:
+        return _(
+            "Put your own numbers in place of the typical ones (change, add or remove rows): %(what)s",
+            what=message,
+        )
+    return message
 
 
 #: The numbers whose values the person chooses (not the plan's calendar, which has sensible defaults).
