@@ -15,7 +15,7 @@ from workbench.plans import services
 from workbench.plans.diff import compare_numbers, compare_results, flatten
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.results import stored_results
-from workbench.web.templating import money
+from workbench.web.formatting import money
 
 
 def section(page: str, section_id: str) -> str:

@@ -15,7 +15,7 @@ from workbench.extensions import db
 from workbench.plans import services
 from workbench.plans.catalogue import get_business_type
 from workbench.plans.models import BusinessPlan, PlanVersion
-from workbench.web.templating import amounts, money
+from workbench.web.formatting import amounts, money
 
 V1_SKILLS = get_business_type("food", 1).question("skills").prompt("fr")
 V1_KITCHEN = get_business_type("food", 1).question("kitchen").prompt("fr")
