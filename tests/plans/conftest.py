@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 
-from tests.support import login_as
 from workbench.plans import catalogue
 
 #: What version 2 of the food template changes: the first question is asked in other words, and the
@@ -22,13 +20,6 @@ SKILLS_V2 = {
     "fr": "Quels métiers connaissez-vous ? Citez-les.",
     "ar": "ما الحِرَف التي تتقنها؟ اذكرها.",
 }
-
-
-@pytest.fixture
-def signed_in(client: FlaskClient, trainee) -> FlaskClient:
-    """The client, logged in as the trainee who owns the plans."""
-    login_as(client, trainee)
-    return client
 
 
 @pytest.fixture

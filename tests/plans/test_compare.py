@@ -9,9 +9,9 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
+from tests.factories import assumptions, make_plan
 from tests.plans.test_numbers_views import open_page, post_numbers
 from workbench.extensions import db
-from workbench.plans import services
 from workbench.plans.diff import compare_numbers, compare_results, flatten
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.results import stored_results
@@ -35,9 +35,7 @@ def send(client: FlaskClient, plan: BusinessPlan) -> None:
 
 
 def example_plan(trainee) -> BusinessPlan:
-    plan = services.create_plan(owner=trainee, business_type="food", title="Chez Fatou", from_example=True)
-    db.session.commit()
-    return plan
+    return make_plan(trainee, title="Chez Fatou", from_example=True)
 
 
 # --- through the pages -------------------------------------------------------------------------------------
@@ -111,49 +109,34 @@ def test_versions_that_differ_in_words_only_show_no_numbers(signed_in: FlaskClie
 
 # --- the comparison itself ---------------------------------------------------------------------------------
 
-DOCUMENT = {
+#: The simple plan as the example plans and imported files hold it: every default left out.
+SPARSE = {
     "start_month": "2027-01",
     "months": 12,
     "own_funds": 1000,
-    "startup_costs": [{"name": "Four", "amount": 1000}],
-    "revenue_streams": [{"name": "Repas", "units_per_month": 100, "unit_price": 10}],
-    "fixed_costs": [{"name": "Loyer", "monthly": 500}],
+    "startup_costs": [{"name": "Oven", "amount": 1000}],
+    "revenue_streams": [{"name": "Meals", "units_per_month": 100, "unit_price": 10}],
+    "fixed_costs": [{"name": "Rent", "monthly": 500}],
 }
 
 
 def test_a_default_left_out_equals_the_default_written() -> None:
-    written = {
-        **DOCUMENT,
-        "opening_cash": "0",
-        "owner_drawings": "0.00",
-        "tax_rate": 0,
-        "discount_rate": "0.1",
-        "grants": [],
-        "loans": [],
-        "startup_costs": [{"name": "Four", "amount": "1000.00", "month": "1"}],
-        "revenue_streams": [
-            {
-                "name": "Repas",
-                "units_per_month": "100",
-                "unit_price": "10",
-                "unit_cost": "0",
-                "monthly_growth": "0",
-                "seasonality": ["1"] * 12,
-                "start_month": 1,
-            }
-        ],
-        "fixed_costs": [{"name": "Loyer", "monthly": "500", "start_month": "1"}],
-    }
-    assert compare_numbers(DOCUMENT, written) == ()
+    written = assumptions(discount_rate="0.1")  # every field written, as the numbers pages save them
+    written["revenue_streams"][0].update(monthly_growth="0", seasonality=["1"] * 12, start_month=1)
+    assert compare_numbers(SPARSE, written) == ()
+    assert compare_numbers(written, SPARSE) == ()
+
+
+def test_the_same_amount_written_differently_is_no_change() -> None:
+    as_text = assumptions(own_funds="1000.00", tax_rate="0.0")
+    as_text["startup_costs"][0]["amount"] = "1000"
+    assert compare_numbers(assumptions(), as_text) == ()
 
 
 def test_real_changes_are_each_one_row() -> None:
-    changed = {
-        **DOCUMENT,
-        "fixed_costs": [{"name": "Loyer", "monthly": 500, "start_month": 3}],
-        "loans": [{"principal": 5000, "annual_rate": "0.05", "term_months": 24}],
-    }
-    paths = [change.path for change in compare_numbers(DOCUMENT, changed)]
+    changed = assumptions(loans=[{"principal": 5000, "annual_rate": "0.05", "term_months": 24}])
+    changed["fixed_costs"][0]["start_month"] = 3
+    paths = [change.path for change in compare_numbers(SPARSE, changed)]
     assert "fixed_costs[0].start_month" in paths
     assert {p for p in paths if p.startswith("loans[0].")} == {
         "loans[0].name",
@@ -165,7 +148,7 @@ def test_real_changes_are_each_one_row() -> None:
         "loans[0].month",
     }
     assert len(paths) == 8
-    added = {change.path: change for change in compare_numbers(DOCUMENT, changed)}["loans[0].principal"]
+    added = {change.path: change for change in compare_numbers(SPARSE, changed)}["loans[0].principal"]
     assert (added.old, added.new) == (None, 5000)
 
 

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
+from tests.factories import make_plan
 from tests.plans.conftest import SKILLS_V2
 from workbench.extensions import db
 from workbench.plans import services
@@ -30,8 +31,7 @@ def page(client: FlaskClient, url: str) -> str:
 @pytest.fixture
 def sent(signed_in: FlaskClient, trainee) -> BusinessPlan:
     """A food plan written and sent on template version 1."""
-    plan = services.create_plan(owner=trainee, business_type="food", title="Chez Fatou", from_example=True)
-    db.session.commit()
+    plan = make_plan(trainee, title="Chez Fatou", from_example=True)
     assert plan.template_version == 1
     assert signed_in.post(f"/plans/{plan.id}/submit").status_code == 303
     return plan
@@ -59,8 +59,7 @@ def test_a_version_keeps_the_questions_it_was_written_on(
 
 
 def test_a_new_plan_is_written_on_the_newest_version(signed_in: FlaskClient, trainee, food_v2) -> None:
-    plan = services.create_plan(owner=trainee, business_type="food", title="Nouveau")
-    db.session.commit()
+    plan = make_plan(trainee, title="Nouveau")
     assert plan.template_version == 2
     about = page(signed_in, f"/plans/{plan.id}/sections/about_you")
     assert SKILLS_V2["fr"] in about

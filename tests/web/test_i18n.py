@@ -20,7 +20,6 @@ from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support import login_as
 from workbench.audit.models import AuditEvent
 from workbench.extensions import db
 from workbench.web.templating import amounts, day, money, number
@@ -100,9 +99,8 @@ def test_browser_language_is_used_until_a_choice_is_made(client: FlaskClient) ->
     assert '<html lang="it"' in html  # Italian when the browser asks for none of ours
 
 
-def test_a_logged_in_persons_choice_is_saved_on_their_account(client: FlaskClient, trainee) -> None:
-    login_as(client, trainee)
-    client.post("/language", data={"locale": "ar", "next": "/path"})
+def test_a_logged_in_persons_choice_is_saved_on_their_account(signed_in: FlaskClient, trainee) -> None:
+    signed_in.post("/language", data={"locale": "ar", "next": "/path"})
     db.session.refresh(trainee)
     assert trainee.locale == "ar"
     event = db.session.scalars(
@@ -110,7 +108,7 @@ def test_a_logged_in_persons_choice_is_saved_on_their_account(client: FlaskClien
     ).one()
     assert event.before == {"locale": "fr"}
     assert event.after == {"locale": "ar"}
-    assert 'dir="rtl"' in client.get("/path").get_data(as_text=True)
+    assert 'dir="rtl"' in signed_in.get("/path").get_data(as_text=True)
 
 
 def test_an_unknown_language_is_refused(client: FlaskClient) -> None:
