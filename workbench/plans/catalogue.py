@@ -10,7 +10,7 @@ on the shared structure named by its ``"base"`` (1 when absent). Every text is g
 Versions: a file plans were written on is never changed in a way that alters them; the change is a new file
 ``<key>/v<N+1>.json`` (with ``"version": N+1``). New plans use the newest version (:func:`business_types`,
 ``get_business_type(key)``); a draft and every version frozen from it keep rendering with the one they name
-(``get_business_type(key, version)``, :func:`template_of`).
+(``get_business_type(key, version)``; ``services.business_type_of(plan or version)``).
 
 Files are read once (``functools.cache``) from the installed package with :mod:`importlib.resources`;
 :mod:`workbench.plans.catalogue_checks` checks them. The dictionaries handed out (``default_assumptions``,
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any, Protocol
+from typing import Any
 
 from workbench.plans.template_model import LANGUAGES, BusinessType, Question, Section
 
@@ -41,7 +41,6 @@ __all__ = [
     "UnknownBusinessType",
     "business_types",
     "get_business_type",
-    "template_of",
 ]
 
 BUSINESS_TYPE_KEYS = ("food", "shop", "tailoring", "beauty", "cleaning", "delivery")
@@ -65,13 +64,6 @@ _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")
 
 class UnknownBusinessType(KeyError):
     """No template has this key (or this key has no such version)."""
-
-
-class Templated(Protocol):
-    """A plan or a frozen version: what names the template it was written on."""
-
-    business_type: str
-    template_version: int
 
 
 @dataclass(frozen=True)
@@ -207,8 +199,3 @@ def get_business_type(key: str, version: int | None = None) -> BusinessType:
     elif (key, version) in templates:
         return templates[(key, version)]
     raise UnknownBusinessType(key if version is None else f"{key}/v{version}")
-
-
-def template_of(record: Templated) -> BusinessType:
-    """The template a plan or a frozen version was written on (not the newest one)."""
-    return get_business_type(record.business_type, record.template_version)
