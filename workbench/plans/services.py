@@ -75,8 +75,9 @@ class StaleAssumptions(DomainError):
     """The numbers were saved from another tab since this page loaded them."""
 
 
-def business_type_of(plan: BusinessPlan) -> BusinessType:
-    return get_business_type(plan.business_type)
+def business_type_of(plan: BusinessPlan | PlanVersion) -> BusinessType:
+    """The template version the plan (or the frozen version) was written on, not the newest one."""
+    return get_business_type(plan.business_type, plan.template_version)
 
 
 def create_plan(

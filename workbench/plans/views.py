@@ -27,6 +27,7 @@ from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.panels import numbers_panel, what_if_panel
 from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
+from workbench.plans.results import stored_results
 from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
@@ -254,7 +255,8 @@ def version(plan_id: int, number: int):
         "plans/version.html",
         plan=plan,
         version=frozen,
-        template=services.business_type_of(plan),
+        template=services.business_type_of(frozen),
+        results=stored_results(frozen.results),
         language=get_locale().language,
     )
 
@@ -268,14 +270,15 @@ def compare(plan_id: int):
         old, new = numbers[int(request.args["old"])], numbers[int(request.args["new"])]
     except (KeyError, ValueError):
         abort(404)
-    template = services.business_type_of(plan)
+    template, old_template = services.business_type_of(new), services.business_type_of(old)
     return render(
         "plans/compare.html",
         plan=plan,
         old=old,
         new=new,
         template=template,
-        comparison=compare_versions(old, new, template),
+        old_template=old_template,
+        comparison=compare_versions(old, new, template, old_template),
         financials=financials,
         language=get_locale().language,
     )
