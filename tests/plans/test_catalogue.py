@@ -305,6 +305,40 @@ def test_numbers_the_finance_core_rejects_are_reported(monkeypatch: pytest.Monke
     assert "revenue_streams[0].seasonality" in example[0]
 
 
+def test_a_row_name_missing_a_language_is_reported(monkeypatch: pytest.MonkeyPatch, files: Files) -> None:
+    del files.types["food"]["default_assumptions"]["fixed_costs"][0]["name"]["ar"]
+    files.types["food"]["example_plan"]["assumptions"]["startup_costs"][1]["name"]["fr"] = " "
+    found = problems(monkeypatch, files)
+    assert "food/v1.json.default_assumptions.fixed_costs[0].name.ar: missing or empty" in found
+    assert "food/v1.json.example_plan.assumptions.startup_costs[1].name.fr: missing or empty" in found
+
+
+def test_an_example_list_equal_to_the_typical_one_is_reported(
+    monkeypatch: pytest.MonkeyPatch, files: Files
+) -> None:
+    """The checklist counts a list as the person's once it differs from the typical one; an example plan
+    must pass that test, in whichever language its row names are read."""
+    food = files.types["food"]
+    food["example_plan"]["assumptions"]["fixed_costs"] = copy.deepcopy(
+        food["default_assumptions"]["fixed_costs"]
+    )
+    found = problems(monkeypatch, files)
+    assert found == ["food/v1.json.example_plan.assumptions.fixed_costs: same as the typical numbers"]
+
+
+def test_the_typical_numbers_are_handed_out_in_the_language_asked() -> None:
+    food = get_business_type("food")
+    names = {language: food.typical_numbers(language)["fixed_costs"][0]["name"] for language in LANGUAGES}
+    assert len(set(names.values())) == 4
+    assert ARABIC.search(names["ar"])
+    assert food.default_assumptions["fixed_costs"][0]["name"] == names["it"]  # Italian, as before
+    assert food.typical_numbers("sw")["fixed_costs"][0]["name"] == names["en"]
+    assert numbers_in({"fixed_costs": [{"name": "Affitto", "monthly": 1}]}, "fr")["fixed_costs"][0] == {
+        "name": "Affitto",
+        "monthly": 1,
+    }  # a plain name (an imported plan) stays as it is
+
+
 def test_missing_assumptions_are_reported(monkeypatch: pytest.MonkeyPatch, files: Files) -> None:
     del files.types["food"]["default_assumptions"]
     assert "food/v1.json.default_assumptions: missing" in problems(monkeypatch, files)
