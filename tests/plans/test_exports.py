@@ -23,7 +23,7 @@ from workbench.mentoring.services import assign_mentor
 from workbench.plans import exports, services
 from workbench.plans.financials import ROW_LABELS, SINGLES
 from workbench.plans.models import BusinessPlan
-from workbench.web.templating import money
+from workbench.web.templating import amounts, money
 
 LOCALE = "fr"  # the trainee fixture's language
 
@@ -210,6 +210,91 @@ def test_the_pdf_in_italian_has_italian_headings_and_numbers(signed_in: FlaskCli
         assert template.section(section_key).title(LOCALE) not in text
     assert plain(in_locale("it", gettext, "The numbers")) in text
     assert plain(in_locale("it", money, total_startup_costs(plan))) in text  # "23.200,00 €"
+
+
+def text_runs(page) -> list[tuple[float, float, float]]:
+    """Where the page draws text: (left edge, a low estimate of the right edge, baseline) in points of every
+    text run. The right edge counts each glyph 0.45 em wide, less than any digit or letter of the fonts used,
+    so a run that ends past the page's edge is found and none that ends inside it is blamed."""
+    runs: list[tuple[float, float, float]] = []
+    size = [0.0]
+
+    def before(operator: bytes, operands: list, cm: list, tm: list) -> None:
+        if operator == b"Tf":
+            size[0] = float(operands[1])
+        elif operator in (b"TJ", b"Tj"):
+            parts = operands[0] if operator == b"TJ" else [operands[0]]
+            glyphs = sum(len(bytes(part)) // 2 for part in parts if isinstance(part, bytes | str))
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((x, x + glyphs * 0.45 * size[0] * abs(tm[0] * cm[0]), y))
+
+    page.extract_text(visitor_operand_before=before)
+    return runs
+
+
+def shown(amount: str, text: str) -> bool:
+    """Whether a formatted amount is in the PDF's text; a negative amount in a right-to-left table comes out
+    with its minus sign after the digits ("383.63-"), as the Arabic page shows it."""
+    amount = plain(amount)
+    return amount in text or (amount.startswith("-") and f"{amount[1:]}-" in text)
+
+
+def pdf_pages(response) -> list:
+    assert response.status_code == 200
+    return PdfReader(io.BytesIO(response.data)).pages
+
+
+@pytest.mark.parametrize("language", ["it", "ar"])
+def test_the_pdf_draws_every_cash_flow_column_inside_its_page(
+    signed_in: FlaskClient, plan, language: str
+) -> None:
+    """The month-by-month table used to run off the page's edge (on the right in Italian, on the left in
+    Arabic): net cash flow and cash at month end were missing. Nothing is drawn outside the page now."""
+    pages = pdf_pages(signed_in.get(f"/plans/{plan.id}/plan.pdf?lang={language}"))
+    for number, page in enumerate(pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        outside = [
+            run for run in text_runs(page) if run[0] < 0 or run[1] > width or not 0 <= run[2] <= height
+        ]
+        assert not outside, f"page {number} draws text outside its {width:.0f} pt width: {outside[:3]}"
+    assert any(float(page.mediabox.width) > float(page.mediabox.height) for page in pages)  # landscape
+
+
+@pytest.mark.parametrize("language", ["it", "ar"])
+def test_the_pdf_shows_every_row_of_each_block_of_months_on_one_page(
+    signed_in: FlaskClient, plan, language: str
+) -> None:
+    result, _error = services.projection_of(plan.assumptions)
+    texts = [
+        plain(page.extract_text())
+        for page in pdf_pages(signed_in.get(f"/plans/{plan.id}/plan.pdf?lang={language}"))
+    ]
+    labels = [plain(in_locale(language, str, ROW_LABELS[row])) for row in result.table]
+    months = len(result.months)
+    for first in range(1, months + 1, 12):
+        last = min(first + 11, months)
+        caption = plain(
+            in_locale(
+                language,
+                lambda first=first, last=last: gettext(
+                    "Cash flow month by month: months %(first)d to %(last)d (EUR)", first=first, last=last
+                ),
+            )
+        )
+        page = next((text for text in texts if caption in text), None)
+        assert page is not None, f"no block of months {first}-{last}"
+        assert all(label in page for label in labels), f"months {first}-{last}: a row is on another page"
+        for row in ("net_cash_flow", "closing_cash"):
+            closing = in_locale(language, amounts, result.table[row][first - 1 : last])
+            assert all(shown(value, page) for value in closing), (row, first)
+    # The last month's cash at month end, and the summary's total column.
+    whole = " ".join(texts)
+    assert shown(in_locale(language, amounts, result.table["closing_cash"][-1:])[0], whole)
+    yearly = plain(in_locale(language, gettext, "Cash flow by year (EUR)"))
+    summary = next(text for text in texts if yearly in text)
+    assert all(label in summary for label in labels)
+    assert shown(in_locale(language, amounts, [sum(result.table["revenue"])])[0], summary)
 
 
 def test_a_pdf_in_an_unknown_language_is_not_found(signed_in: FlaskClient, plan) -> None:
