@@ -409,7 +409,7 @@ def test_the_cash_macro_draws_one_rect_per_month(app: Flask, app_context: None) 
     assert len(svg.findall(f".//{SVG}circle[@class='marker marker-min-cash']")) == 1
     assert len(svg.findall(f".//{SVG}line[@class='zero-line']")) == 1
     ticks = [t for t in svg.iter(SVG + "text") if "tick" in t.get("class", "").split()]
-    assert len(ticks) == len(chart.y_ticks) + len(chart.x_ticks)
+    assert len(ticks) == len(chart.y_ticks) + sum(t.labelled for t in chart.x_ticks)
     assert 'class="chart-legend"' in html
     assert "line-scenario" not in html
 
@@ -489,7 +489,7 @@ def test_the_svg_draws_no_words_only_amounts_and_months(app: Flask, app_context:
             app, language, '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}', c=chart
         )
         texts = [element.text or "" for element in svg_of(html).iter(SVG + "text")]
-        assert len(texts) == len(chart.y_ticks) + len(chart.x_ticks)
+        assert len(texts) == len(chart.y_ticks) + sum(t.labelled for t in chart.x_ticks)
         for text in texts:
             assert not [c for c in text if unicodedata.category(c).startswith("L")], text
             assert not [c for c in text if unicodedata.bidirectional(c) in {"R", "AL", "RLE", "RLO"}], text
@@ -511,25 +511,33 @@ def test_a_negative_axis_amount_reads_minus_first_in_arabic(app: Flask, app_cont
 
 
 @pytest.mark.parametrize("months", [1, 3, 12, 24, 36, 60, 120])
-def test_month_labels_stay_clear_of_the_amounts_and_of_each_other(months: int) -> None:
-    """The first month's label used to be centred under month 1 and ran into the y axis's lowest amount; on a
-    phone, where labels are drawn large, every other label is left out ("minor") so none overlap."""
-    chart = cash_chart(
-        project(plan(months=months, revenue_streams=[{"units_per_month": 9, "unit_price": 9}]))
-    )
-    label = 7 * 13.5  # "YYYY-MM" at the largest font, in viewBox units
-    spans = []
-    for tick in chart.x_ticks:
-        start = {"start": tick.label_x, "middle": tick.label_x - label / 2, "end": tick.label_x - label}[
-            tick.anchor
-        ]
-        assert start >= chart.plot.left - 0.01  # never under the y axis's amounts
-        assert start + label <= chart.width + 0.01
-        spans.append((start, start + label, tick.major))
-    assert spans[0][2]  # the first month is always labelled
-    majors = [span for span in spans if span[2]]
-    for left, right in itertools.pairwise(majors):
-        assert left[1] < right[0], "two large labels overlap"
+@pytest.mark.parametrize("amounts", ["small", "huge"])
+def test_month_labels_stay_clear_of_the_amounts_and_of_each_other(months: int, amounts: str) -> None:
+    """The first month's label used to be centred under month 1 and ran into the y axis's lowest amount; with
+    long amounts (a wide margin) and ten years, labels ran into each other. A label is drawn only where it
+    fits; on a phone, where labels are drawn large, only the "major" ones."""
+    streams = [{"units_per_month": 9, "unit_price": 9}]
+    if amounts == "huge":
+        streams = [{"units_per_month": 1000000, "unit_price": 1000}]
+    chart = cash_chart(project(plan(months=months, revenue_streams=streams)))
+    assert chart.x_ticks[0].labelled
+    assert chart.x_ticks[0].major  # the first month is always labelled
+    for size, chosen in (
+        (7.8, [t for t in chart.x_ticks if t.labelled]),
+        (13.5, [t for t in chart.x_ticks if t.major]),
+    ):
+        label = 7 * size  # "YYYY-MM", in viewBox units
+        spans = []
+        for tick in chosen:
+            start = {"start": tick.label_x, "middle": tick.label_x - label / 2, "end": tick.label_x - label}[
+                tick.anchor
+            ]
+            assert start >= chart.plot.left - 0.01  # never under the y axis's amounts
+            assert start + label <= chart.width + 0.01
+            spans.append((start, start + label))
+        for left, right in itertools.pairwise(spans):
+            assert left[1] < right[0], f"two labels overlap at font size {size}"
+    assert all(t.labelled for t in chart.x_ticks if t.major)
     assert chart.x_label_y <= chart.height - 8
 
 

@@ -40,6 +40,8 @@ _CHAR_WIDTH = 13.5
 #: labels closer than that to the previous one are "minor" and left out on a phone.
 _LABEL_HALF = 3.5 * _CHAR_WIDTH
 _LABEL_GAP = 12.0
+#: The same at the ordinary font (13 in charts.css, 11 in the PDF): labels closer than this are not drawn.
+_SMALL_LABEL_HALF = 3.5 * 7.8
 _MIN_LEFT, _MAX_LEFT = 52.0, 200.0
 _BAR_SHARE = 0.7  # of the band
 _MAX_BAR_WIDTH = 48.0
@@ -102,7 +104,8 @@ class XTick:
     """A labelled month. The label is centred under its tick (``anchor`` "middle" at ``x``) unless that would
     run past the plot's left end or the chart's right edge: then it starts at the plot's left end ("start")
     or ends at the tick ("end"), clear of the amounts on the y axis. ``major``: kept where labels are large
-    (a phone); the others are drawn only where there is room."""
+    (a phone); the others are drawn only where there is room. Without ``labelled`` only the tick is drawn: its
+    label would run into the previous one."""
 
     month: int  # 1-based
     label: str  # "YYYY-MM"
@@ -110,6 +113,7 @@ class XTick:
     anchor: str = "middle"
     label_x: float = 0.0
     major: bool = True
+    labelled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,9 +282,10 @@ class _Frame:
         return tuple(bars)
 
     def x_ticks(self, months: Sequence[int]) -> tuple[XTick, ...]:
-        """Labelled months; a label is "major" when it starts clear of the previous major one at the largest
-        font (the first always is)."""
-        ticks, free_from = [], -math.inf
+        """Ticked months. A tick's label is drawn ("labelled") when it starts clear of the previous label at
+        the ordinary font, and is "major" when it is also clear of the previous major one at the largest font
+        (the first month is both)."""
+        ticks, free_from, major_from = [], -math.inf, -math.inf
         for month in months:
             x = self.centre(month)
             if x - _LABEL_HALF < self.plot.left:
@@ -289,11 +294,17 @@ class _Frame:
                 anchor, start = "end", x - 2 * _LABEL_HALF
             else:
                 anchor, start = "middle", x - _LABEL_HALF
-            major = start >= free_from
+            # Where the label starts at the ordinary font.
+            half = _SMALL_LABEL_HALF
+            small = {"start": start, "middle": x - half, "end": x - 2 * half}[anchor]
+            labelled = small >= free_from
+            major = labelled and start >= major_from
+            if labelled:
+                free_from = small + 2 * _SMALL_LABEL_HALF + _LABEL_GAP
             if major:
-                free_from = start + 2 * _LABEL_HALF + _LABEL_GAP
+                major_from = start + 2 * _LABEL_HALF + _LABEL_GAP
             label_x = {"start": start, "middle": x, "end": x}[anchor]
-            ticks.append(XTick(month, self.months[month - 1], x, anchor, _r(label_x), major))
+            ticks.append(XTick(month, self.months[month - 1], x, anchor, _r(label_x), major, labelled))
         return tuple(ticks)
 
     def marker(self, kind: str, month: int, value: Decimal) -> Marker:
