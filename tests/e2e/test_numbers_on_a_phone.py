@@ -122,6 +122,12 @@ def test_the_cash_flow_page_reads_well_on_a_phone(phone: Page, app_context, lang
     assert all(phone.evaluate(FIGURES_FIT)), "a figure spills out of its box"
     width = phone.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE_WIDTH
+
+    # The printable plan too: its cash-flow tables scroll inside their boxes.
+    phone.goto(f"/plans/{plan.id}/print")
+    expect(phone.locator("table.statement").first).to_be_visible()
+    assert_fits_phone(phone, f"printable plan ({language})")
+    assert all(phone.evaluate(FIGURES_FIT)), "a figure spills out of its box"
     assert phone.console_errors == []
 
 
