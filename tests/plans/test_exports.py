@@ -476,6 +476,18 @@ def test_the_pdf_shows_every_row_of_each_block_of_months_on_one_page(
     assert shown(in_locale(language, amounts, [sum(result.table["revenue"])])[0], summary)
 
 
+def test_the_pdf_of_a_one_month_plan_has_one_year_and_one_month(signed_in: FlaskClient, simple_plan) -> None:
+    simple_plan.assumptions = {**simple_assumptions(), "months": 1}
+    db.session.commit()
+    text = pdf_text(signed_in.get(f"/plans/{simple_plan.id}/plan.pdf?lang=en"))
+    assert "Cash flow by year (EUR)" in text
+    assert "Year 1" in text
+    assert "Year 2" not in text
+    assert "Cash flow month by month: months 1 to 1 (EUR)" in text
+    assert "Month 1" in text
+    assert "Month 2" not in text
+
+
 def test_the_arabic_pdf_writes_the_chart_words_forwards(signed_in: FlaskClient, plan) -> None:
     """SVG text is drawn by WeasyPrint without shaping or bidi: the break-even label came out reversed and
     unjoined. Chart words are HTML now (the legend), written and extracted in reading order."""
