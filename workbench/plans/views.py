@@ -28,6 +28,7 @@ from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.panels import numbers_panel, what_if_panel
 from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
 from workbench.plans.results import stored_results
+from workbench.plans.statement import cash_flow_statement
 from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
@@ -379,6 +380,7 @@ def _render_printable(plan: BusinessPlan) -> str:
         answers=services.answers_document(plan),
         result=result,
         panel=numbers_panel(plan, plan.assumptions, "cashflow") if result else None,
+        statement=cash_flow_statement(result) if result else None,
         financials=financials,
     )
 
