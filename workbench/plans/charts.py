@@ -301,7 +301,7 @@ def cash_chart(result: ProjectionResult, compare: ProjectionResult | None = None
         values += compare.table["closing_cash"]
     frame = _Frame(result.months, values)
     series = () if compare is None else (frame.series("scenario", compare.table["closing_cash"]),)
-    min_month = result.metrics["min_cash_month"]
+    min_month = result.metrics.min_cash_month
     marker = frame.marker("min_cash", min_month, closing[min_month - 1])
     return frame.chart("cash", closing, frame.bars(closing), series, (marker,))
 
@@ -331,6 +331,6 @@ def revenue_costs_chart(result: ProjectionResult) -> Chart:
         frame.series("costs", costs),
         frame.series("outgoings", outgoings),
     )
-    break_even = result.metrics["break_even_month"]
+    break_even = result.metrics.break_even_month
     markers = () if break_even is None else (frame.marker("break_even", break_even, revenue[break_even - 1]),)
     return frame.chart("revenue_costs", revenue, (), series, markers)

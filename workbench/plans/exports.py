@@ -147,7 +147,7 @@ def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: di
     sheet.freeze_panes = "B3"
 
     figures = book.create_sheet(_("Key figures")[:31])
-    for name, value in result.metrics.items():
+    for name, value in result.metrics.as_dict().items():
         figures.append([name, _cell_value(value)])
     figures.column_dimensions["A"].width = 24
     buffer = io.BytesIO()

@@ -77,16 +77,16 @@ def plan_warnings(
     a = result.assumptions
     warnings: list[PlanWarning] = []
 
-    min_cash: Decimal = metrics["min_cash"]
+    min_cash: Decimal = metrics.min_cash
     if min_cash < 0:
-        month = metrics["min_cash_month"]
+        month = metrics.min_cash_month
         message = _(
             "In month %(month)d (%(label)s) your cash falls to %(amount)s: "
             "you need %(gap)s more or lower costs.",
             month=month,
             label=month_name(result.months[month - 1]),
             amount=money(min_cash),
-            gap=money(metrics["funding_gap"]),
+            gap=money(metrics.funding_gap),
         )
         warnings.append(PlanWarning("cash_shortfall", "cashflow", message))
 
@@ -131,7 +131,7 @@ def plan_warnings(
         )
         warnings.append(PlanWarning("loan_above_limit", "loans", message))
 
-    dscr: Decimal | None = metrics["dscr"]
+    dscr: Decimal | None = metrics.dscr
     if dscr is not None and dscr < min_dscr:
         message = _(
             "Your repayment capacity (DSCR) is %(dscr)s: the business earns %(dscr)s euros for each euro of "
@@ -141,7 +141,7 @@ def plan_warnings(
         )
         warnings.append(PlanWarning("low_dscr", "loans", message))
 
-    if metrics["break_even_month"] is None:
+    if metrics.break_even_month is None:
         message = _("With these numbers the business never covers its monthly costs.")
         warnings.append(PlanWarning("never_breaks_even", "revenue_streams", message))
 
