@@ -147,7 +147,7 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     on_section(phone, sections["startup"])
     results = phone.locator("#numbers-results")
     expect(results.locator("#sources-uses")).to_contain_text("€9,000.00 · What starting costs: €9,000.00")
-    costs = phone.locator("#area-startup_costs > .numbers-row")
+    costs = phone.locator("#f-startup_costs > .numbers-row")
     count = costs.count()
     phone.get_by_role("button", name="Add a cost").click()
     expect(costs).to_have_count(count + 1)

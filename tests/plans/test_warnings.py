@@ -79,7 +79,7 @@ def test_cash_shortfall_names_the_month_and_the_money_missing(app_context: None,
 
     warning = only(late, "cash_shortfall")
 
-    assert warning.field == "cashflow"
+    assert warning.field == "own_funds"
     assert warning.message == (
         f"In month 3 (March 2027) your cash falls to {money(metrics.min_cash)}: "
         f"you need {money(metrics.funding_gap)} more or lower costs."
@@ -107,7 +107,7 @@ def test_less_money_to_start_than_starting_costs(app_context: None, english: Non
 
     warning = only(short, "sources_short")
 
-    assert warning.field == "funding"
+    assert warning.field == "own_funds"
     assert warning.message == (
         "The money to start (€9,500.00) is €500.00 less than what starting costs (€10,000.00): "
         "add own funds, a grant or a loan, or cut a cost."
@@ -123,7 +123,7 @@ def test_borrowing_more_than_starting_costs(app_context: None, english: None) ->
 
     warning = only(extra, "sources_excess")
 
-    assert warning.field == "funding"
+    assert warning.field == "loans"
     assert warning.message == (
         "The money to start (€14,000.00) is €4,000.00 more than what starting costs (€10,000.00): "
         "lower the loan so you borrow only what you need."
@@ -168,7 +168,7 @@ def test_drawings_above_what_the_business_earns(app_context: None, english: None
     assert "drawings_above_profit" not in codes(healthy(owner_drawings=str(profit)))
     greedy = healthy(owner_drawings=str(profit + Decimal("0.01")), own_funds=30000)
     warning = only(greedy, "drawings_above_profit")
-    assert warning.field == "drawings"
+    assert warning.field == "owner_drawings"
     assert warning.message.startswith(
         f"You plan to take {money(profit + Decimal('0.01'))} a month for your family, "
         f"but the business earns on average {money(profit)} a month after costs"

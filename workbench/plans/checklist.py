@@ -8,14 +8,19 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from workbench.finance import AssumptionsError, project
+from workbench.finance import AssumptionsError, ProjectionResult, project
+from workbench.finance.fields import dom_id
 from workbench.plans.models import BusinessPlan
+from workbench.plans.numbers_form import section_of_field
+
+#: A plan's projection and its refusal (one of them is None), when the caller has it already.
+Projected = tuple[ProjectionResult | None, AssumptionsError | None]
 
 
 @dataclass(frozen=True)
 class ChecklistItem:
     section_key: str
-    #: The id of the input to jump to, or None for the section as a whole.
+    #: The id of the element to jump to on the section's page, or None for the section as a whole.
     anchor: str | None
     message: str
     done: bool
@@ -26,14 +31,23 @@ class ChecklistItem:
 def sources_and_uses(plan: BusinessPlan) -> tuple[Decimal, Decimal] | None:
     """Money coming in to start (own funds, grants, loans) and money going out to start (startup costs); None
     when the finance core refuses the numbers (a field, or a projection too large to count)."""
-    try:
-        parsed = project(plan.assumptions).assumptions
-    except AssumptionsError:
+    result, _error = _projected(plan, None)
+    if result is None:
         return None
-    return parsed.startup_sources, parsed.startup_uses
+    return result.assumptions.startup_sources, result.assumptions.startup_uses
 
 
-def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:
+def _projected(plan: BusinessPlan, projected: Projected | None) -> Projected:
+    if projected is not None:
+        return projected
+    try:
+        return project(plan.assumptions), None
+    except AssumptionsError as error:
+        return None, error
+
+
+def plan_checklist(plan: BusinessPlan, projected: Projected | None = None) -> list[ChecklistItem]:
+    """``projected`` is the projection of the plan's stored numbers, when the request has it already."""
     from workbench.plans.services import business_type_of
 
     language = get_locale().language
@@ -68,49 +82,52 @@ def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:
                 items.append(ChecklistItem(section.key, anchor, message, False))
             else:
                 items.append(ChecklistItem(section.key, anchor, prompt, True))
-    items.extend(_financial_items(plan))
+    items.extend(_financial_items(plan, _projected(plan, projected)))
     return items
 
 
-def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
+def _financial_items(plan: BusinessPlan, projected: Projected) -> list[ChecklistItem]:
     document = plan.assumptions
     items = [
         ChecklistItem(
             "startup",
-            "startup_costs",
+            dom_id("startup_costs"),
             _("List what you need to buy or pay to start"),
             bool(document.get("startup_costs")),
         ),
         ChecklistItem(
             "sales_costs",
-            "revenue_streams",
+            dom_id("revenue_streams"),
             _("Say what you will sell, how many and at what price"),
             bool(document.get("revenue_streams")),
         ),
         ChecklistItem(
             "sales_costs",
-            "fixed_costs",
+            dom_id("fixed_costs"),
             _("List the costs you pay every month"),
             bool(document.get("fixed_costs")),
         ),
     ]
-    balance = sources_and_uses(plan)
-    if balance is None:
+    result, error = projected
+    if result is None:
+        # The item (and the step's badge) goes to the page that holds the first refused field.
+        path = error.issues[0].path if error is not None and error.issues else ""
+        section_key = section_of_field(path) or "cashflow"
         items.append(
             ChecklistItem(
-                "cashflow",
-                None,
+                section_key,
+                dom_id(path) if section_of_field(path) else None,
                 _("Correct the numbers marked in red in your cash-flow plan"),
                 False,
                 "numbers_refused",
             )
         )
     else:
-        sources, uses = balance
+        sources, uses = result.assumptions.startup_sources, result.assumptions.startup_uses
         items.append(
             ChecklistItem(
                 "startup",
-                "funding",
+                dom_id("own_funds"),
                 _("Make the money to start equal to what starting costs"),
                 sources == uses and uses > 0,
             )

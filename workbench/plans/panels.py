@@ -10,25 +10,20 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
 
 from workbench.finance import AssumptionsError, ProjectionResult
+from workbench.finance.errors import FieldError
 from workbench.plans import financials
 from workbench.plans.charts import Chart, cash_chart, revenue_costs_chart
-from workbench.plans.diff import flatten
 from workbench.plans.models import BusinessPlan
-from workbench.plans.services import StaleAssumptions, projection_of
+from workbench.plans.numbers import Difference, NumbersConflict
+from workbench.plans.numbers_form import section_of_field
+from workbench.plans.services import projection_of
 from workbench.plans.warnings import PlanWarning, plan_warnings, sources_and_uses
 from workbench.plans.whatif import WHAT_IFS, scenario_for
 
-
-@dataclass(frozen=True)
-class Difference:
-    """A value saved from another window that differs from the one typed here."""
-
-    path: str
-    saved: Any
-    typed: Any
+#: A projection and its refusal, as :func:`~workbench.plans.services.projection_of` answers: one is None.
+Projected = tuple[ProjectionResult | None, AssumptionsError | None]
 
 
 @dataclass
@@ -42,7 +37,7 @@ class NumbersPanel:
     sources: Decimal | None = None
     uses: Decimal | None = None
     stale: str | None = None
-    differences: list[Difference] = field(default_factory=list)
+    differences: tuple[Difference, ...] = ()
 
 
 def loan_limit() -> Decimal:
@@ -55,20 +50,19 @@ def numbers_panel(
     section_key: str,
     origin: Mapping[str, list[int]] | None = None,
     *,
-    stale: StaleAssumptions | None = None,
+    projected: Projected | None = None,
+    conflict: NumbersConflict | None = None,
+    refused: Mapping[str, FieldError] | None = None,
 ) -> NumbersPanel:
-    result, error = projection_of(dict(document))
+    """The panel of ``document``; ``projected`` is its projection when the request has it already (the
+    document is then not read again), ``refused`` the typed values refused before storing."""
+    result, error = projected if projected is not None else projection_of(dict(document))
     panel = NumbersPanel(result)
     _place_errors(panel, error, section_key, origin)
-    if stale is not None:
-        panel.stale = next(iter(stale.errors.values()))
-        saved = flatten(financials.as_posted(plan.assumptions, section_key, get_locale().language))
-        typed = flatten(document)
-        panel.differences = [
-            Difference(path, saved.get(path), typed.get(path))
-            for path in sorted(saved.keys() | typed.keys())
-            if saved.get(path) != typed.get(path)
-        ]
+    panel.errors.update({name: financials.message_for(issue) for name, issue in (refused or {}).items()})
+    if conflict is not None:
+        panel.stale = str(financials.CONFLICT_MESSAGES[conflict.code])
+        panel.differences = conflict.differences
     if result is not None:
         panel.warnings = plan_warnings(result, loan_limit=loan_limit())
         panel.cash_chart = cash_chart(result)
@@ -84,7 +78,7 @@ def _place_errors(
     origin: Mapping[str, list[int]] | None,
 ) -> None:
     for name, message in financials.field_errors(error, origin).items():
-        where = financials.section_of_field(name)
+        where = section_of_field(name)
         if where == section_key:
             panel.errors[name] = message
         else:

@@ -70,8 +70,8 @@ class SaveOutcome:
         return bool(self.saved)
 
 
-class StaleAssumptions(DomainError):
-    """The numbers were saved from another tab since this page loaded them."""
+class StaleAssumptions(Exception):
+    """The numbers were saved from another tab since this page loaded them (the page words it)."""
 
 
 def business_type_of(plan: BusinessPlan) -> BusinessType:
@@ -275,14 +275,7 @@ def save_assumptions(
         db.session.refresh(plan, ["assumptions", "assumptions_revision", "updated_at"])
         if assumptions == plan.assumptions:
             return
-    raise StaleAssumptions(
-        {
-            "": _(
-                "These numbers were changed in another window since you opened this page. Your values "
-                "are shown below and were not saved: keep yours or use the saved ones."
-            )
-        }
-    )
+    raise StaleAssumptions(plan.id)
 
 
 def projection_of(
