@@ -20,13 +20,14 @@ from dataclasses import dataclass
 class Benchmark:
     """``prepare`` builds the data (not timed) and returns the call to time. ``compare_to`` names a benchmark
     run before this one: the report then gives this median as a multiple of that one, measured in the same run
-    (a ratio holds better than seconds on a busy machine)."""
+    (a ratio holds better than seconds on a busy machine); ``max_ratio`` is the target for that multiple."""
 
     name: str
     target_seconds: float
     prepare: Callable[[], Callable[[], object]]
     repeat: int = 50
     compare_to: str | None = None
+    max_ratio: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,17 @@ def main(argv: list[str] | None = None) -> int:
         over += not result.ok
         median = format_seconds(result.median_seconds)
         target = "< " + format_seconds(bench.target_seconds)
-        verdict = "OK" if result.ok else "OVER"
         baseline = medians.get(bench.compare_to or "")
-        ratio = f"x{result.median_seconds / baseline:.1f} of {bench.compare_to}" if baseline else ""
+        ratio = ""
+        ratio_ok = True
+        if baseline:
+            multiple = result.median_seconds / baseline
+            ratio = f"x{multiple:.1f} of {bench.compare_to}"
+            if bench.max_ratio is not None:
+                ratio_ok = multiple <= bench.max_ratio
+                ratio += f" (target <= x{bench.max_ratio:g}: {'OK' if ratio_ok else 'OVER'})"
+        over += not ratio_ok
+        verdict = "OK" if result.ok and ratio_ok else "OVER"
         print(
             f"{bench.name:<{width}}  {median:>10}  {target:>10}  {verdict:<6}  {result.runs:>4}  {ratio}",
             flush=True,

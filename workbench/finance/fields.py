@@ -291,6 +291,38 @@ def _canonical_row(table: ListField, entry: Any) -> Any:
     return row
 
 
+def same_numbers(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """``canonical(first) == canonical(second)``, comparing in canonical form only the values and rows that
+    differ as they are (a page posts back mostly what is stored: this is the common case made cheap)."""
+    if first == second:
+        return True
+    if not isinstance(first, Mapping) or not isinstance(second, Mapping):
+        return False
+    for key in first.keys() | second.keys():
+        one, other = first.get(key), second.get(key)
+        if one == other:
+            continue
+        single = SINGLES.get(key)
+        table = LISTS.get(key)
+        if single is not None:
+            if _canonical_value(single, one) != _canonical_value(single, other):
+                return False
+        elif table is not None:
+            one, other = one or [], other or []
+            if (
+                not isinstance(one, list | tuple)
+                or not isinstance(other, list | tuple)
+                or len(one) != len(other)
+            ):
+                return False
+            for row, other_row in zip(one, other, strict=True):
+                if row != other_row and _canonical_row(table, row) != _canonical_row(table, other_row):
+                    return False
+        else:
+            return False
+    return True
+
+
 def canonical(document: Mapping[str, Any]) -> dict[str, Any]:
     """The document with every value in the one form the core reads it in, defaults filled in (see the
     module). Values that are not readable stay as they are, so a bad value still differs from a good one;

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.auth.models import User
-from workbench.finance.fields import canonical
+from workbench.finance.fields import canonical, same_numbers
 from workbench.plans.diff import flatten
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers_form import GROUPS, merged
@@ -73,7 +73,7 @@ def save_numbers(
     """Merge one page's part into the plan's numbers and store it under the policy of the module."""
     document = merged(plan.assumptions, part)
     outcome = NumbersOutcome(document)
-    if canonical(document) == canonical(plan.assumptions):
+    if same_numbers(document, plan.assumptions):
         return outcome
     if keep_mine:
         base_revision = plan.assumptions_revision

@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
@@ -185,7 +185,20 @@ class Refusal:
 
 def read_value(kind: str, text: str, decimal_symbol: str, key: str = "") -> Any:
     """The stored form of a typed value: a canonical decimal string, or the text as typed if it is not one;
-    a :class:`Refusal` when it is too long or above the range of field ``key``."""
+    a :class:`Refusal` when it is too long or above the range of field ``key``.
+
+    A page posts the same few values again and again as the trainee types (1, 0, the prices): short texts
+    are read once and remembered (the answer depends on nothing else; it is never changed by callers)."""
+    if len(text) <= _REMEMBERED_TEXT:
+        return _read_value_remembered(kind, text, decimal_symbol, key)
+    return _read_value(kind, text, decimal_symbol, key)
+
+
+#: Typed values up to this length are remembered by :func:`read_value` (a longer one is never a number).
+_REMEMBERED_TEXT = MAX_NUMBER_TEXT
+
+
+def _read_value(kind: str, text: str, decimal_symbol: str, key: str) -> Any:
     text = text.strip()
     if kind in {TEXT, METHOD, YEAR_MONTH} or not text:
         return text
@@ -205,6 +218,9 @@ def read_value(kind: str, text: str, decimal_symbol: str, key: str = "") -> Any:
     if kind == WHOLE and number == number.to_integral_value():
         return int(number)
     return number_text(number)
+
+
+_read_value_remembered = lru_cache(maxsize=8192)(_read_value)
 
 
 def _refusal(kind: str, key: str, code: str) -> Refusal:

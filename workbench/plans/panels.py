@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from babel.dates import format_date
 from flask import current_app
+from flask_babel import get_locale
 
 from workbench.finance import AssumptionsError, ProjectionResult
 from workbench.finance.errors import FieldError
@@ -38,6 +42,8 @@ class NumbersPanel:
     uses: Decimal | None = None
     stale: str | None = None
     differences: tuple[Difference, ...] = ()
+    #: The projection's months as the locale writes them ("marzo 2027"), for the month-by-month table.
+    month_labels: tuple[str, ...] = ()
 
 
 def loan_limit() -> Decimal:
@@ -68,7 +74,20 @@ def numbers_panel(
         panel.cash_chart = cash_chart(result)
         panel.revenue_chart = revenue_costs_chart(result)
         panel.sources, panel.uses = sources_and_uses(result)
+        panel.month_labels = month_labels(result.months, str(get_locale()))
     return panel
+
+
+def month_labels(months: tuple[str, ...], locale: str) -> tuple[str, ...]:
+    """Calendar months "YYYY-MM" as the locale writes them (as the month_name filter does), each formatted
+    once per language and month: a 60-month table would otherwise format sixty dates per request."""
+    return tuple(_month_label(month, locale) for month in months)
+
+
+@lru_cache(maxsize=4096)
+def _month_label(year_month: str, locale: str) -> str:
+    year, month = (int(part) for part in year_month.split("-"))
+    return format_date(date(year, month, 1), "LLLL yyyy", locale=locale)
 
 
 def _place_errors(

@@ -156,15 +156,8 @@ def numbers(plan_id: int, section_key: str):
         base_revision = int(request.form.get("assumptions_rev", ""))
     except ValueError:
         base_revision = -1
-    outcome = save_numbers(
-        plan,
-        section_key,
-        posted.part,
-        base_revision,
-        current_user,
-        keep_mine=bool(request.form.get("keep_mine")),
-    )
-    db.session.commit()
+    keep_mine = bool(request.form.get("keep_mine"))
+    outcome = save_numbers(plan, section_key, posted.part, base_revision, current_user, keep_mine=keep_mine)
     # The one projection of this request: the panel, its warnings and the checklist all read it.
     projected = services.projection_of(outcome.document)
     panel = numbers_panel(
@@ -192,17 +185,19 @@ def numbers(plan_id: int, section_key: str):
         projected=stored_projection,
     )
     if is_htmx_fragment_request():
-        if (
-            restructured or outcome.conflict
-        ):  # the rows or the conflict box change: the whole editor is swapped
+        if restructured or outcome.conflict:  # new rows or the conflict box: the whole editor is swapped
             html = render_page(fragment="numbers_editor")
-            return html, 200, {"HX-Retarget": "#numbers-editor", "HX-Reswap": "outerHTML"}
-        return render_page(fragment="numbers_autosave")
-    if panel.errors or outcome.conflict or restructured:
-        status = 409 if outcome.conflict else 422 if panel.errors else 200
-        return render_page(), status
-    flash(_("Saved."), "success")
-    return redirect(_after_save_url(plan, template, current), code=303)
+            response = html, 200, {"HX-Retarget": "#numbers-editor", "HX-Reswap": "outerHTML"}
+        else:
+            response = render_page(fragment="numbers_autosave"), 200, {}
+    elif panel.errors or outcome.conflict or restructured:
+        response = render_page(), 409 if outcome.conflict else 422 if panel.errors else 200, {}
+    else:
+        flash(_("Saved."), "success")
+        response = redirect(_after_save_url(plan, template, current), code=303)
+    # Committed once the answer is made: the page reads the plan as this request left it, not reloaded.
+    db.session.commit()
+    return response
 
 
 @bp.post("/<int:plan_id>/submit")
