@@ -14,6 +14,7 @@ from typing import Any
 from babel.dates import format_date
 from flask import current_app
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from workbench.finance import AssumptionsError, ProjectionResult
 from workbench.finance.errors import FieldError
@@ -21,10 +22,11 @@ from workbench.plans import financials
 from workbench.plans.charts import Chart, cash_chart, revenue_costs_chart
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers import Difference, NumbersConflict
-from workbench.plans.numbers_form import section_of_field
+from workbench.plans.numbers_form import NumbersForm, section_of_field
 from workbench.plans.services import projection_of
 from workbench.plans.warnings import PlanWarning, plan_warnings, sources_and_uses
 from workbench.plans.whatif import WHAT_IFS, scenario_for
+from workbench.web.templating import amounts
 
 #: A projection and its refusal, as :func:`~workbench.plans.services.projection_of` answers: one is None.
 Projected = tuple[ProjectionResult | None, AssumptionsError | None]
@@ -44,6 +46,8 @@ class NumbersPanel:
     differences: tuple[Difference, ...] = ()
     #: The projection's months as the locale writes them ("marzo 2027"), for the month-by-month table.
     month_labels: tuple[str, ...] = ()
+    #: The rows of the month-by-month table (only for the cash-flow page), made in one go: see cashflow_rows.
+    cashflow_rows: Markup | None = None
 
 
 def loan_limit() -> Decimal:
@@ -75,7 +79,52 @@ def numbers_panel(
         panel.revenue_chart = revenue_costs_chart(result)
         panel.sources, panel.uses = sources_and_uses(result)
         panel.month_labels = month_labels(result.months, str(get_locale()))
+        if section_key == "cashflow":
+            panel.cashflow_rows = cashflow_rows(result, panel.month_labels)
     return panel
+
+
+#: The columns of the month-by-month table after the month: rows of the projection, summed when several.
+CASHFLOW_COLUMNS = (
+    ("revenue",),
+    ("variable_costs",),
+    ("fixed_costs",),
+    ("interest", "principal"),
+    ("tax",),
+    ("drawings",),
+    ("investment",),
+    ("financing_in",),
+    ("net_cash_flow",),
+)
+
+
+def cashflow_rows(result: ProjectionResult, labels: tuple[str, ...]) -> Markup:
+    """The <tr> rows of the month-by-month table (macro cashflow_table): one per month, every text escaped.
+    Made here because the table has hundreds of cells: a template loop over them costs more than the
+    projection itself."""
+    table = result.table
+    columns = [amounts(*(table[row] for row in rows)) for rows in CASHFLOW_COLUMNS]
+    closing = amounts(table["closing_cash"])
+    lines = []
+    for index, value in enumerate(table["closing_cash"]):
+        cells = "".join(f"<td>{escape(column[index])}</td>" for column in columns)
+        negative = ' class="negative"' if value < 0 else ""
+        lines.append(
+            f'<tr{negative}><th scope="row">{index + 1} · {escape(labels[index])}</th>{cells}'
+            f'<td class="closing">{escape(closing[index])}</td></tr>'
+        )
+    return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
+
+
+def error_slots(form: NumbersForm, errors: Mapping[str, str]) -> Markup:
+    """The error line of every field of the page, out of band (the htmx recompute answer): each is set to its
+    message or emptied. Made here, escaped, because a page has hundreds of fields."""
+    names = [name for name in form.values if "-seasonality-" not in name]
+    names.extend(form.group.tables)
+    names.extend(f"revenue_streams-{row}-seasonality" for row in form.rows.get("revenue_streams", []))
+    slot = '<p class="error" id="error-{}" hx-swap-oob="true">{}</p>'
+    lines = (slot.format(escape(name), escape(errors.get(name, ""))) for name in names)
+    return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped
 
 
 def month_labels(months: tuple[str, ...], locale: str) -> tuple[str, ...]:

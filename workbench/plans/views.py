@@ -28,7 +28,7 @@ from workbench.plans.forms import ImportForm, NewPlanForm, RequestChangesForm
 from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.numbers import save_numbers
-from workbench.plans.panels import numbers_panel, what_if_panel
+from workbench.plans.panels import error_slots, numbers_panel, what_if_panel
 from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
@@ -457,6 +457,7 @@ def _render_section(
         rtl_languages=RTL_ANSWER_LANGUAGES,
         numbers_form=numbers_form,
         panel=panel,
+        error_slots=error_slots(numbers_form, panel.errors) if fragment == "numbers_autosave" else None,
         what_if=what_if,
         financials=financials,
         answers=services.answers_document(plan) if current.kind == "summary" else {},
