@@ -19,7 +19,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 
+from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from workbench.finance import ProjectionResult
@@ -155,21 +158,37 @@ class Chart:
     def marker(self, kind: str) -> Marker | None:
         return next((m for m in self.markers if m.kind == kind), None)
 
+    def y_labels(self) -> list[str]:
+        """The y ticks' amounts as the money filter writes them without cents. Tick values are round and come
+        back request after request: each is formatted once per language and currency."""
+        locale, currency = str(get_locale()), current_app.config["CURRENCY"]
+        return [_whole_money(tick.value, locale, currency) for tick in self.y_ticks]
+
+    @property
+    def negative_bars(self) -> int:
+        return sum(1 for bar in self.bars if bar.negative)
+
     def bars_svg(self, fill: str, negative_fill: str) -> Markup:
         """The <rect> of every bar with its <title> (month: amount), escaped; made here in one go because a
         template loop over sixty bars costs more than the projection (the numbers page redraws on typing)."""
         lines = []
         amounts_shown = money_texts([bar.value for bar in self.bars])
+        fills = {False: ("bar", escape(fill)), True: ("bar bar-negative", escape(negative_fill))}
         for bar, amount in zip(self.bars, amounts_shown, strict=True):
-            kind, colour = ("bar bar-negative", negative_fill) if bar.negative else ("bar", fill)
+            kind, colour = fills[bar.negative]
             lines.append(
                 f'<rect class="{kind}" x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}" '
-                f'fill="{escape(colour)}"><title>{escape(bar.label)}: {escape(amount)}</title></rect>'
+                f'fill="{colour}"><title>{escape(bar.label)}: {escape(amount)}</title></rect>'
             )
         return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
 
     def line(self, name: str) -> Series | None:
         return next((s for s in self.series if s.name == name), None)
+
+
+@lru_cache(maxsize=4096)
+def _whole_money(value: Decimal, locale: str, currency: str) -> str:
+    return money(value, currency, cents=False)  # the page's locale is ``locale``: it is part of the key
 
 
 def money_texts(values: Sequence[Decimal]) -> list[str]:
