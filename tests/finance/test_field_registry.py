@@ -20,7 +20,6 @@ from workbench.finance.fields import (
     dom_id,
     field_at,
     form_name,
-    path_of_name,
     same_numbers,
     top_key,
 )
@@ -78,8 +77,6 @@ def test_every_field_has_a_path_a_form_name_and_an_element_id() -> None:
     assert field_at("nothing[0].here") is None
     assert form_name("loans[3].principal") == "loans-3-principal"
     assert form_name("loans[1].principal", {"loans": [0, 4]}) == "loans-4-principal"
-    assert path_of_name("loans-3-principal") == "loans[3].principal"
-    assert path_of_name("revenue_streams-2-seasonality-11") == "revenue_streams[2].seasonality"
     assert dom_id("loans[3].principal") == "f-loans-3-principal"
     assert dom_id("loans") == "f-loans"
     assert top_key("loans-3-principal") == top_key("loans[3].principal") == "loans"

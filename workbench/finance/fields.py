@@ -186,7 +186,6 @@ def _ranges() -> dict[str, tuple[Decimal, Decimal]]:
 FIELD_RANGES: Mapping[str, tuple[Decimal, Decimal]] = _ranges()
 
 _ROW_PATH = re.compile(r"^(?P<list>[a-z_]+)\[(?P<row>\d{1,3})\]\.(?P<column>[a-z_]+)$")
-_ROW_NAME = re.compile(r"^(?P<list>[a-z_]+)-(?P<row>\d{1,3})-(?P<column>[a-z_]+)(?:-(?P<month>\d{1,2}))?$")
 
 
 def field_range(path: str) -> tuple[Decimal, Decimal] | None:
@@ -228,14 +227,6 @@ def form_name(path: str, rows: Mapping[str, list[int]] | None = None) -> str:
     if shown and row < len(shown):
         row = shown[row]
     return f"{top}-{row}-{column}"
-
-
-def path_of_name(name: str) -> str:
-    """The document path of a form field name (a seasonality month names its row's seasonality)."""
-    found = _ROW_NAME.match(name)
-    if found is None:
-        return name
-    return f"{found.group('list')}[{int(found.group('row'))}].{found.group('column')}"
 
 
 def dom_id(path_or_name: str) -> str:

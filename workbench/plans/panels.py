@@ -20,6 +20,7 @@ from workbench.finance import AssumptionsError, ProjectionResult
 from workbench.finance.errors import FieldError
 from workbench.plans import financials
 from workbench.plans.charts import Chart, cash_chart, revenue_costs_chart
+from workbench.plans.checklist import Projected
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers import Difference, NumbersConflict
 from workbench.plans.numbers_form import NumbersForm, section_of_field
@@ -27,9 +28,6 @@ from workbench.plans.services import projection_of
 from workbench.plans.warnings import PlanWarning, plan_warnings, sources_and_uses
 from workbench.plans.whatif import WHAT_IFS, scenario_for
 from workbench.web.templating import amounts
-
-#: A projection and its refusal, as :func:`~workbench.plans.services.projection_of` answers: one is None.
-Projected = tuple[ProjectionResult | None, AssumptionsError | None]
 
 
 @dataclass
