@@ -113,6 +113,31 @@ def test_refused_numbers_are_flagged_on_the_page_that_holds_the_field(
     assert 'class="missing-count"' in badge.group(0)
 
 
+@pytest.mark.parametrize(
+    ("change", "section_key", "anchor"),
+    [
+        ({"months": "0"}, "cashflow", "f-months"),
+        (
+            {"revenue_streams": [{"units_per_month": 1, "unit_price": 1, "seasonality": [1]}]},
+            "sales_costs",
+            "f-revenue_streams-0-seasonality",
+        ),
+        ({"loans": ["not a loan"]}, "startup", "f-loans"),
+        ({"fixed_costs": [{"monthly": "x"}]}, "sales_costs", "f-fixed_costs-0-monthly"),
+    ],
+)
+def test_the_refused_numbers_item_links_to_an_element_of_its_page(
+    signed_in: FlaskClient, plan: BusinessPlan, change: dict, section_key: str, anchor: str | None
+) -> None:
+    plan.assumptions = {**plan.assumptions, **change}
+    db.session.commit()
+    item = next(i for i in plan_checklist(plan) if i.key == "numbers_refused")
+    assert item.section_key == section_key
+    if anchor is not None:
+        assert item.anchor == anchor
+    assert item.anchor in element_ids(signed_in, plan, section_key)
+
+
 def test_every_field_of_the_registry_has_words() -> None:
     for key, field in SINGLES.items():
         assert str(financials.LABELS[field.label]), key

@@ -230,9 +230,11 @@ def form_name(path: str, rows: Mapping[str, list[int]] | None = None) -> str:
 
 
 def dom_id(path_or_name: str) -> str:
-    """The id of the element a link to this field (or list) jumps to."""
+    """The id of the element a link to this field (or list) jumps to; a whole row (``loans[2]``) is its
+    list's."""
     if "[" in path_or_name:
-        path_or_name = form_name(path_or_name)
+        _top, row, _column = split_path(path_or_name)
+        path_or_name = top_key(path_or_name) if row is None else form_name(path_or_name)
     return "f-" + path_or_name
 
 
