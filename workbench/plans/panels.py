@@ -42,7 +42,8 @@ class NumbersPanel:
     uses: Decimal | None = None
     stale: str | None = None
     differences: tuple[Difference, ...] = ()
-    #: The projection's months as the locale writes them ("marzo 2027"), for the month-by-month table.
+    #: The projection's months as the locale writes them ("marzo 2027"), for the month-by-month table (only
+    #: on the cash-flow page).
     month_labels: tuple[str, ...] = ()
     #: The rows of the month-by-month table (only for the cash-flow page), made in one go: see cashflow_rows.
     cashflow_rows: Markup | None = None
@@ -76,8 +77,8 @@ def numbers_panel(
         panel.cash_chart = cash_chart(result)
         panel.revenue_chart = revenue_costs_chart(result)
         panel.sources, panel.uses = sources_and_uses(result)
-        panel.month_labels = month_labels(result.months, str(get_locale()))
         if section_key == "cashflow":
+            panel.month_labels = month_labels(result.months, str(get_locale()))
             panel.cashflow_rows = cashflow_rows(result, panel.month_labels)
     return panel
 
