@@ -15,6 +15,7 @@ always includes 0, so bars grow up or down from the zero line.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,10 +34,19 @@ HEIGHT = 260
 #: Target number of intervals between y ticks; the result has between 3 and 8 intervals.
 Y_INTERVALS = 5
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
-_TOP, _RIGHT, _BOTTOM = 12.0, 28.0, 26.0
-#: Rough width of one character of a tick label, to size the left margin: font-size 11 in the macros, 18 on a
-#: phone (charts.css), where the 640-unit chart is drawn about half size.
-_CHAR_WIDTH = 10.4
+_TOP, _RIGHT, _BOTTOM = 16.0, 28.0, 36.0
+#: Where the month labels' baseline lies below the plot: room for the largest label font.
+X_LABEL_OFFSET = 26.0
+#: Rough width of one character of a tick label at the largest font the labels get: font-size 11 in the macros
+#: (and the PDF), up to 24 in charts.css where the 640-unit chart is drawn on a phone at about half size, so
+#: that labels stay at least 11 px tall.
+_CHAR_WIDTH = 13.5
+#: Half the width of a month label ("2027-03") at the largest font, and the least space between two labels:
+#: labels closer than that to the previous one are "minor" and left out on a phone.
+_LABEL_HALF = 3.5 * _CHAR_WIDTH
+_LABEL_GAP = 12.0
+#: The same at the ordinary font (13 in charts.css, 11 in the PDF): labels closer than this are not drawn.
+_SMALL_LABEL_HALF = 3.5 * 7.8
 _MIN_LEFT, _MAX_LEFT = 52.0, 200.0
 _BAR_SHARE = 0.7  # of the band
 _MAX_BAR_WIDTH = 48.0
@@ -96,9 +106,19 @@ class YTick:
 
 @dataclass(frozen=True, slots=True)
 class XTick:
+    """A labelled month. The label is centred under its tick (``anchor`` "middle" at ``x``) unless that would
+    run past the plot's left end or the chart's right edge: then it starts at the plot's left end ("start")
+    or ends at the tick ("end"), clear of the amounts on the y axis. ``major``: kept where labels are large
+    (a phone); the others are drawn only where there is room. Without ``labelled`` only the tick is drawn: its
+    label would run into the previous one."""
+
     month: int  # 1-based
     label: str  # "YYYY-MM"
     x: float
+    anchor: str = "middle"
+    label_x: float = 0.0
+    major: bool = True
+    labelled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +162,11 @@ class Chart:
         return f"0 0 {self.width} {self.height}"
 
     @property
+    def x_label_y(self) -> float:
+        """The baseline of the month labels."""
+        return _r(self.plot.bottom + X_LABEL_OFFSET)
+
+    @property
     def first_month(self) -> str:
         return self.months[0]
 
@@ -159,8 +184,10 @@ class Chart:
         return next((m for m in self.markers if m.kind == kind), None)
 
     def y_labels(self) -> list[str]:
-        """The y ticks' amounts as the money filter writes them without cents. Tick values are round and come
-        back request after request: each is formatted once per language and currency."""
+        """The y ticks' amounts as the money filter writes them without cents, without the locale's
+        right-to-left marks (so "-10,000 €" reads the same way on the left-to-right axis in every language).
+        Tick values are round and come back request after request: each is formatted once per language and
+        currency."""
         locale, currency = str(get_locale()), current_app.config["CURRENCY"]
         return [_whole_money(tick.value, locale, currency) for tick in self.y_ticks]
 
@@ -188,7 +215,13 @@ class Chart:
 
 @lru_cache(maxsize=4096)
 def _whole_money(value: Decimal, locale: str, currency: str) -> str:
-    return money(value, currency, cents=False)  # the page's locale is ``locale``: it is part of the key
+    # The page's locale is ``locale``: it is part of the key.
+    return (
+        money(value, currency, cents=False).replace(_RIGHT_TO_LEFT_MARK, "").replace(_ARABIC_LETTER_MARK, "")
+    )
+
+
+_RIGHT_TO_LEFT_MARK, _ARABIC_LETTER_MARK = "\u200f", "\u061c"
 
 
 def money_texts(values: Sequence[Decimal]) -> list[str]:
@@ -312,6 +345,32 @@ class _Frame:
             )
         return tuple(bars)
 
+    def x_ticks(self, months: Sequence[int]) -> tuple[XTick, ...]:
+        """Ticked months. A tick's label is drawn ("labelled") when it starts clear of the previous label at
+        the ordinary font, and is "major" when it is also clear of the previous major one at the largest font
+        (the first month is both)."""
+        ticks, free_from, major_from = [], -math.inf, -math.inf
+        for month in months:
+            x = self.centre(month)
+            if x - _LABEL_HALF < self.plot.left:
+                anchor, start = "start", self.plot.left
+            elif x + _LABEL_HALF > WIDTH:
+                anchor, start = "end", x - 2 * _LABEL_HALF
+            else:
+                anchor, start = "middle", x - _LABEL_HALF
+            # Where the label starts at the ordinary font.
+            half = _SMALL_LABEL_HALF
+            small = {"start": start, "middle": x - half, "end": x - 2 * half}[anchor]
+            labelled = small >= free_from
+            major = labelled and start >= major_from
+            if labelled:
+                free_from = small + 2 * _SMALL_LABEL_HALF + _LABEL_GAP
+            if major:
+                major_from = start + 2 * _LABEL_HALF + _LABEL_GAP
+            label_x = {"start": start, "middle": x, "end": x}[anchor]
+            ticks.append(XTick(month, self.months[month - 1], x, anchor, _r(label_x), major, labelled))
+        return tuple(ticks)
+
     def marker(self, kind: str, month: int, value: Decimal) -> Marker:
         return Marker(kind, month, self.months[month - 1], value, self.centre(month), self.y(value))
 
@@ -324,9 +383,7 @@ class _Frame:
         markers: tuple[Marker, ...],
     ) -> Chart:
         every = _x_tick_every(len(self.months))
-        x_ticks = tuple(
-            XTick(m, self.months[m - 1], self.centre(m)) for m in range(1, len(self.months) + 1, every)
-        )
+        x_ticks = self.x_ticks(range(1, len(self.months) + 1, every))
         low, high = min(main), max(main)
         return Chart(
             kind=kind,

@@ -31,7 +31,7 @@ LABELS: dict[str, Any] = {
     "own_funds": _l("Your own money (EUR)"),
     "owner_drawings": _l("What you take home each month (EUR)"),
     "tax_rate": _l("Tax rate (%)"),
-    "discount_rate": _l("Discount rate (%)"),
+    "discount_rate": _l("Discount rate for the net present value (%)"),
     "startup_costs": _l("What you need to start"),
     "startup_costs.name": _l("What"),
     "startup_costs.amount": _l("Amount (EUR)"),
@@ -179,6 +179,7 @@ ERROR_MESSAGES = {
     "after_horizon": _l("Must not be after the last month of the plan (%(months)s)."),
     "bad_year_month": _l("Write the month as YYYY-MM, for example 2027-03."),
     "too_long": _l("This is too long to be a number: write it in at most 40 characters."),
+    "exponent": _l('Write the number in full, without an "e": for example 1000, not 1e3.'),
     "too_large": _l("Must be at most %(max)s."),
     "too_many_rows": _l("This list has too many rows: keep at most %(max)s."),
     "projection_too_large": _l(

@@ -10,8 +10,9 @@ percentages (7 for 0.07).
 Nothing typed is dropped: a value that is not a number is stored as typed, and the finance core reports it at
 its field. Rows left completely empty are not stored.
 
-Every typed number goes through the finance core's bounded reader (:func:`workbench.finance.money.to_decimal`:
-at most 40 characters, no huge exponent) and its field's range (the registry). A value that is too long or
+Every typed number goes through the finance core's reader of typed numbers
+(:func:`workbench.finance.money.read_typed_number`: currency signs, grouping, the Arabic signs, at most 40
+characters, exponent notation refused) and its field's range (the registry). A value that is too long or
 above its range is refused before storing: the field keeps its saved value (for a table cell, the saved row at
 the same place when the rows are the same; else the cell is left out, and the core reports it or uses its
 default), and the page shows the typed text back with the range in the message (``ReadForm.refused``).
@@ -48,7 +49,7 @@ from workbench.finance.fields import (
     number_text,
     top_key,
 )
-from workbench.finance.money import MAX_NUMBER_TEXT, to_decimal
+from workbench.finance.money import MAX_NUMBER_TEXT, read_typed_number, to_decimal
 
 _HUNDRED = Decimal(100)
 
@@ -87,8 +88,6 @@ def field_name(table: str, row: int, column: str) -> str:
 
 # --- numbers as typed ---------------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-
 
 def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
     """Read "1250,50", "1.250,50", "1,250.50", "9.5" or "9,5"; None when it is not a number (or is refused by
@@ -100,32 +99,10 @@ def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
 
 
 def read_number(text: str, decimal_symbol: str) -> Decimal:
-    """A typed number in the person's notation, through the finance core's bounded reader; NumberError (with
-    its code: "not_a_number", "too_long", "too_large") when it is refused. The length is capped before any
-    other work, so any text is answered in microseconds.
-
-    With both signs, the last one is the decimal sign. With one sign: the locale's decimal sign is decimal;
-    the other one is a thousands separator only when followed by exactly three digits each time."""
-    if len(text) > MAX_NUMBER_TEXT:
-        raise NumberError("too_long", "the text is too long to be a number")
-    cleaned = _SPACES.sub("", text.strip()).replace("\u2212", "-")
-    if not cleaned:
-        raise NumberError("not_a_number", "no number given")
-    if "," in cleaned and "." in cleaned:
-        decimal_sign = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        group = "." if decimal_sign == "," else ","
-        cleaned = cleaned.replace(group, "").replace(decimal_sign, ".")
-    elif "," in cleaned or "." in cleaned:
-        sign = "," if "," in cleaned else "."
-        parts = cleaned.split(sign)
-        grouping = len(parts) > 2 or (sign != decimal_symbol and len(parts[-1]) == 3)
-        if grouping and all(len(part) == 3 for part in parts[1:]):
-            cleaned = "".join(parts)
-        elif len(parts) == 2:
-            cleaned = ".".join(parts)
-        else:
-            raise NumberError("not_a_number", "not a number")
-    return to_decimal(cleaned)
+    """A typed number in the person's notation (:func:`workbench.finance.money.read_typed_number`: currency
+    signs, grouping spaces, the Arabic signs), through the finance core's bounded reader; NumberError (with
+    its code: "not_a_number", "exponent", "too_long", "too_large") when it is refused."""
+    return read_typed_number(text, decimal_symbol)
 
 
 def show_number(value: Any, decimal_symbol: str, *, percent: bool = False) -> str:
@@ -224,8 +201,8 @@ _read_value_remembered = lru_cache(maxsize=8192)(_read_value)
 
 
 def _refusal(kind: str, key: str, code: str) -> Refusal:
-    if code == "too_long":
-        return Refusal("too_long")
+    if code in {"too_long", "exponent"}:
+        return Refusal(code)
     if kind == PERCENT:
         return Refusal("growth_out_of_range" if key == "monthly_growth" else "rate_out_of_range")
     bounds = field_range(key)

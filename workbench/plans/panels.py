@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from workbench.finance import AssumptionsError, ProjectionResult
@@ -27,7 +23,7 @@ from workbench.plans.numbers_form import NumbersForm, section_of_field
 from workbench.plans.services import projection_of
 from workbench.plans.warnings import PlanWarning, plan_warnings, sources_and_uses
 from workbench.plans.whatif import WHAT_IFS, scenario_for
-from workbench.web.templating import amounts
+from workbench.web.templating import amounts, month_names
 
 
 @dataclass
@@ -42,8 +38,8 @@ class NumbersPanel:
     uses: Decimal | None = None
     stale: str | None = None
     differences: tuple[Difference, ...] = ()
-    #: The projection's months as the locale writes them ("marzo 2027"), for the month-by-month table (only
-    #: on the cash-flow page).
+    #: The projection's months as the month-by-month table writes them ("mar 2027"; only on the cash-flow
+    #: page).
     month_labels: tuple[str, ...] = ()
     #: The rows of the month-by-month table (only for the cash-flow page), made in one go: see cashflow_rows.
     cashflow_rows: Markup | None = None
@@ -78,7 +74,7 @@ def numbers_panel(
         panel.revenue_chart = revenue_costs_chart(result)
         panel.sources, panel.uses = sources_and_uses(result)
         if section_key == "cashflow":
-            panel.month_labels = month_labels(result.months, str(get_locale()))
+            panel.month_labels = month_labels(result.months)
             panel.cashflow_rows = cashflow_rows(result, panel.month_labels)
     return panel
 
@@ -109,7 +105,8 @@ def cashflow_rows(result: ProjectionResult, labels: tuple[str, ...]) -> Markup:
         cells = "".join(f"<td>{escape(column[index])}</td>" for column in columns)
         negative = ' class="negative"' if value < 0 else ""
         lines.append(
-            f'<tr{negative}><th scope="row">{index + 1} · {escape(labels[index])}</th>{cells}'
+            f'<tr{negative}><th scope="row"><span class="month-number">{index + 1}</span> '
+            f"{escape(labels[index])}</th>{cells}"
             f'<td class="closing">{escape(closing[index])}</td></tr>'
         )
     return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
@@ -126,16 +123,11 @@ def error_slots(form: NumbersForm, errors: Mapping[str, str]) -> Markup:
     return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped
 
 
-def month_labels(months: tuple[str, ...], locale: str) -> tuple[str, ...]:
-    """Calendar months "YYYY-MM" as the locale writes them (as the month_name filter does), each formatted
-    once per language and month: a 60-month table would otherwise format sixty dates per request."""
-    return tuple(_month_label(month, locale) for month in months)
-
-
-@lru_cache(maxsize=4096)
-def _month_label(year_month: str, locale: str) -> str:
-    year, month = (int(part) for part in year_month.split("-"))
-    return format_date(date(year, month, 1), "LLLL yyyy", locale=locale)
+def month_labels(months: tuple[str, ...]) -> tuple[str, ...]:
+    """Calendar months "YYYY-MM" as the month-by-month table writes them: the month's short name in the
+    page's language and the year ("mar 2027"), the names looked up once per request."""
+    names = month_names()
+    return tuple(f"{names[int(month[5:]) - 1]} {month[:4]}" for month in months)
 
 
 def _place_errors(

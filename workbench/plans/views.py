@@ -10,7 +10,7 @@ import re
 from functools import partial
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,6 +30,9 @@ from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.numbers import save_numbers
 from workbench.plans.panels import error_slots, numbers_panel, what_if_panel
 from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
+from workbench.plans.results import stored_results
+from workbench.plans.statement import cash_flow_statement
+from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
 from workbench.web.templating import is_htmx_fragment_request, render
@@ -72,6 +75,7 @@ def new():
                 business_type=form.business_type.data,
                 title=form.title.data or "",
                 from_example=form.start_from.data == "example",
+                language=language,
             )
         except DomainError as error:
             db.session.rollback()
@@ -251,8 +255,10 @@ def version(plan_id: int, number: int):
         "plans/version.html",
         plan=plan,
         version=frozen,
-        template=services.business_type_of(plan),
+        template=services.business_type_of(frozen),
+        results=stored_results(frozen.results),
         language=get_locale().language,
+        financials=financials,
     )
 
 
@@ -265,14 +271,15 @@ def compare(plan_id: int):
         old, new = numbers[int(request.args["old"])], numbers[int(request.args["new"])]
     except (KeyError, ValueError):
         abort(404)
-    template = services.business_type_of(plan)
+    template, old_template = services.business_type_of(new), services.business_type_of(old)
     return render(
         "plans/compare.html",
         plan=plan,
         old=old,
         new=new,
         template=template,
-        comparison=compare_versions(old, new, template),
+        old_template=old_template,
+        comparison=compare_versions(old, new, template, old_template),
         financials=financials,
         language=get_locale().language,
     )
@@ -332,7 +339,8 @@ def import_numbers():
     if form.validate_on_submit():
         try:
             document = exports.read_assumptions_json(form.file.data.read())
-            plan = exports.import_plan(current_user, document)
+            title = _imported_title(form.title.data or "", str(document.get("title") or ""))
+            plan = exports.import_plan(current_user, {**document, "title": title})
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -344,9 +352,27 @@ def import_numbers():
     return render("plans/import.html", form=form), status
 
 
+def _imported_title(chosen: str, original: str) -> str:
+    """The title of an imported plan: the one the person chose, else the file's with today's date, so the
+    list never shows two plans that look the same; a title already taken gets a number."""
+    title = chosen.strip()
+    if not title:
+        suffix = " " + _("(imported %(date)s)", date=format_date(utcnow(), "medium"))
+        title = (original.strip() or _("Imported plan"))[: 160 - len(suffix)].rstrip() + suffix
+    taken = set(
+        db.session.scalars(select(BusinessPlan.title).where(BusinessPlan.owner_id == current_user.id))
+    )
+    candidate, number = title, 2
+    while candidate in taken:
+        ending = f" ({number})"
+        candidate, number = title[: 160 - len(ending)] + ending, number + 1
+    return candidate
+
+
 def _render_printable(plan: BusinessPlan) -> str:
     template = services.business_type_of(plan)
-    result, _error = services.projection_of(plan.assumptions)
+    projected = services.projection_of(plan.assumptions)
+    result = projected[0]
     return render(
         "plans/print.html",
         plan=plan,
@@ -354,7 +380,8 @@ def _render_printable(plan: BusinessPlan) -> str:
         language=get_locale().language,
         answers=services.answers_document(plan),
         result=result,
-        panel=numbers_panel(plan, plan.assumptions, "cashflow") if result else None,
+        panel=numbers_panel(plan, plan.assumptions, "cashflow", projected=projected) if result else None,
+        statement=cash_flow_statement(result) if result else None,
         financials=financials,
     )
 
@@ -465,8 +492,9 @@ def _render_section(
 
 
 def _missing_by_section(items) -> dict[str, int]:
+    """How many items are missing in each section that has any (0: complete); sections without items are
+    absent, so the navigation ticks only what the person has completed."""
     missing: dict[str, int] = {}
     for item in items:
-        if not item.done:
-            missing[item.section_key] = missing.get(item.section_key, 0) + 1
+        missing[item.section_key] = missing.get(item.section_key, 0) + (0 if item.done else 1)
     return missing
