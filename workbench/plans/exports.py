@@ -31,6 +31,7 @@ from workbench.plans import financials
 from workbench.plans.catalogue import UnknownBusinessType, get_business_type
 from workbench.plans.models import BusinessPlan
 from workbench.plans.statement import years
+from workbench.web.dates import month_names
 
 #: Marks a file as Workbench assumptions, so a wrong file is refused with a clear message.
 JSON_FORMAT = "workbench.assumptions"
@@ -204,12 +205,6 @@ def assumption_rows(assumptions: Assumptions) -> list[AssumptionRow]:
                         )
                     )
     return rows
-
-
-def month_names() -> list[str]:
-    """January to December, abbreviated, in the page's language."""
-    names = get_locale().months["stand-alone"]["abbreviated"]
-    return [names[month] for month in range(1, 13)]
 
 
 def _sheet_name(text: str) -> str:
