@@ -1,8 +1,9 @@
 """Geometry of the plan's charts, drawn as server-side SVG by templates/_macros/charts.html.
 
-Pure Python: no Flask, no SQLAlchemy, no formatting. This module only turns a ProjectionResult into
-coordinates in viewBox units (``WIDTH`` x ``HEIGHT``, y growing downwards); the macros draw them, so the
-same picture comes out in the browser, in print and in the WeasyPrint PDF.
+No SQLAlchemy. This module turns a ProjectionResult into coordinates in viewBox units (``WIDTH`` x
+``HEIGHT``, y growing downwards); the macros draw them, so the same picture comes out in the browser, in print
+and in the WeasyPrint PDF. The only words it makes are amounts, for speed: the y labels
+(:meth:`Chart.y_labels`) and the bars' titles (:meth:`Chart.bars_svg`), formatted as the money filter does.
 
 - :func:`cash_chart`: closing cash by month as bars (months below zero flagged ``negative``), the zero line,
   the lowest month marked (``min_cash``) and, optionally, a what-if scenario's closing cash as a line.
