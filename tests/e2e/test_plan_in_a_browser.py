@@ -150,7 +150,7 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     on_section(phone, sections["startup"])
     results = phone.locator("#numbers-results")
     expect(results.locator("#sources-uses")).to_contain_text("€9,000.00 · What starting costs: €9,000.00")
-    costs = phone.locator("#area-startup_costs > .numbers-row")
+    costs = phone.locator("#f-startup_costs > .numbers-row")
     count = costs.count()
     phone.get_by_role("button", name="Add a cost").click()
     expect(costs).to_have_count(count + 1)
@@ -183,9 +183,9 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     # the section's count in the navigation follows the autosave.
     missing = phone.locator(".section-nav li.current .missing-count")
     expect(missing).to_be_visible()
-    sold = phone.locator("#area-revenue_streams > .numbers-row").first
+    sold = phone.locator("#f-revenue_streams > .numbers-row").first
     sold.get_by_label("What", exact=True).fill("Made-to-measure wax dresses")
-    monthly = phone.locator("#area-fixed_costs > .numbers-row").first
+    monthly = phone.locator("#f-fixed_costs > .numbers-row").first
     monthly.get_by_label("What", exact=True).fill("Workshop rent, Mestre")
     expect(missing).to_have_count(0)
     assert phone.evaluate("window.samePage === true"), "the page reloaded instead of swapping the results"

@@ -80,19 +80,19 @@ def test_hand_computed_plan():
     assert set(t) == set(ROWS)
 
     m = result.metrics
-    assert m["break_even_month"] == 1
-    assert m["min_cash"] == D("1108.80")
-    assert m["min_cash_month"] == 4
-    assert m["funding_gap"] == D("0.00")
+    assert m.break_even_month == 1
+    assert m.min_cash == D("1108.80")
+    assert m.min_cash_month == 4
+    assert m.funding_gap == D("0.00")
     # (-17.60 + 61.60 + 68.80) / (412 + 408 + 404) = 112.80 / 1224 = 0.0922
-    assert m["dscr"] == D("0.09")
+    assert m.dscr == D("0.09")
     assert result.project_cash_flows == money(-2480, "-17.60", "61.60", "68.80")
-    assert m["payback_month"] is None
+    assert m.payback_month is None
     # i = 1.1^(1/12) - 1; -2480 - 17.60/1.00797 + 61.60/1.00797^2 + 68.80/1.00797^3 = -2369.65
-    assert m["npv"] == D("-2369.65")
-    assert m["irr"].status == "ok"
-    assert float(m["irr"].monthly) == pytest.approx(npf.irr([-2480, -17.6, 61.6, 68.8]), abs=1e-6)
-    assert m["discount_rate"] == D("0.10")
+    assert m.npv == D("-2369.65")
+    assert m.irr.status == "ok"
+    assert float(m.irr.monthly) == pytest.approx(npf.irr([-2480, -17.6, 61.6, 68.8]), abs=1e-6)
+    assert m.discount_rate == D("0.10")
 
 
 def test_money_as_numbers_or_strings_gives_the_same_projection():
@@ -172,7 +172,7 @@ def test_scenario_delay_starts_every_stream_later_growth_included():
     result = project(hand_plan(months=6), {"delay_months": 2})
     # meals start in month 3; catering in month 5 with 10 units, 11 in month 6.
     assert result.table["revenue"] == money(0, 0, 500, 500, 600, 610)
-    assert result.metrics["break_even_month"] == 3
+    assert result.metrics.break_even_month == 3
     assert project(hand_plan(), {"delay_months": 10}).table["revenue"] == money(0, 0, 0, 0)
 
 
@@ -191,14 +191,14 @@ def test_break_even_none_without_revenue_and_funding_gap_from_the_lowest_cash():
         "fixed_costs": [{"name": "rent", "monthly": 300}],
     }
     result = project(plan)
-    assert result.metrics["break_even_month"] is None
+    assert result.metrics.break_even_month is None
     assert result.table["closing_cash"] == money(-200, -500, -800)
-    assert result.metrics["min_cash"] == D("-800.00")
-    assert result.metrics["min_cash_month"] == 3
-    assert result.metrics["funding_gap"] == D("800.00")
-    assert result.metrics["dscr"] is None
-    assert result.metrics["irr"].status == "none"
-    assert result.metrics["payback_month"] is None
+    assert result.metrics.min_cash == D("-800.00")
+    assert result.metrics.min_cash_month == 3
+    assert result.metrics.funding_gap == D("800.00")
+    assert result.metrics.dscr is None
+    assert result.metrics.irr.status == "none"
+    assert result.metrics.payback_month is None
 
 
 def test_break_even_needs_revenue_and_non_negative_operating_profit():
@@ -210,23 +210,23 @@ def test_break_even_needs_revenue_and_non_negative_operating_profit():
         "fixed_costs": [{"monthly": 200}],
     }
     # revenue 100, 150, 225, 337.50 against 200 of fixed costs
-    assert project(plan).metrics["break_even_month"] == 3
+    assert project(plan).metrics.break_even_month == 3
 
 
 def test_min_cash_month_is_the_first_occurrence():
     plan = {"start_month": "2025-01", "months": 4, "opening_cash": 0, "grants": [{"amount": 50, "month": 3}]}
     plan["fixed_costs"] = [{"monthly": 0}]
     result = project(plan)
-    assert result.metrics["min_cash"] == D("0.00")
-    assert result.metrics["min_cash_month"] == 1
+    assert result.metrics.min_cash == D("0.00")
+    assert result.metrics.min_cash_month == 1
 
 
 def test_dscr_counts_drawings_because_the_family_lives_on_them():
     loan = {"name": "l", "principal": 1200, "annual_rate": 0, "term_months": 2, "month": 1}
     stream = {"name": "a", "units_per_month": 1, "unit_price": 1000}
     plan = {"start_month": "2025-01", "months": 3, "loans": [loan], "revenue_streams": [stream]}
-    assert project(plan).metrics["dscr"] == D("1.67")  # 2000 / 1200
-    assert project(plan | {"owner_drawings": 400}).metrics["dscr"] == D("1.00")  # (2000 - 800) / 1200
+    assert project(plan).metrics.dscr == D("1.67")  # 2000 / 1200
+    assert project(plan | {"owner_drawings": 400}).metrics.dscr == D("1.00")  # (2000 - 800) / 1200
 
 
 def test_npv_irr_payback_on_project_cash_flows():
@@ -239,15 +239,15 @@ def test_npv_irr_payback_on_project_cash_flows():
     }
     result = project(plan)
     assert result.project_cash_flows == money(-1000, *[100] * 12)
-    assert result.metrics["payback_month"] == 11  # cumulative 0 at month 11
-    irr = result.metrics["irr"]
+    assert result.metrics.payback_month == 11  # cumulative 0 at month 11
+    irr = result.metrics.irr
     assert isinstance(irr, IrrResult)
     assert float(irr.monthly) == pytest.approx(npf.irr([-1000] + [100] * 12), abs=1e-6)
     assert float(irr.annual) == pytest.approx((1 + npf.irr([-1000] + [100] * 12)) ** 12 - 1, abs=1e-6)
     monthly = 1.1 ** (1 / 12) - 1
     expected = sum(cash / (1 + monthly) ** t for t, cash in enumerate([-1000] + [100] * 12))
-    assert result.metrics["npv"] == D(repr(expected)).quantize(D("0.01"), rounding=ROUND_HALF_UP)
-    assert project(plan | {"discount_rate": 0}).metrics["npv"] == D("200.00")
+    assert result.metrics.npv == D(repr(expected)).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    assert project(plan | {"discount_rate": 0}).metrics.npv == D("200.00")
 
 
 # --- properties over random valid assumptions -------------------------------------------------------------
@@ -380,9 +380,9 @@ def test_projection_identities_hold_for_random_assumptions(plan, scenario):
         + sum(D(x["principal"]) for x in plan["loans"])
     )
     assert sum(t["investment"]) == sum(D(c["amount"]) for c in plan["startup_costs"])
-    assert result.metrics["min_cash"] == min(t["closing_cash"])
-    assert result.metrics["funding_gap"] == max(D(0), -min(t["closing_cash"]))
-    assert result.metrics["irr"].status in {"ok", "none", "multiple"}
+    assert result.metrics.min_cash == min(t["closing_cash"])
+    assert result.metrics.funding_gap == max(D(0), -min(t["closing_cash"]))
+    assert result.metrics.irr.status in {"ok", "none", "multiple"}
     revenue, variable = reference_revenue(plan, scenario)
     for ours, exact in zip(t["revenue"] + t["variable_costs"], revenue + variable, strict=True):
         assert abs(ours - exact) <= D("0.01")  # float math may differ by a cent only at a near tie

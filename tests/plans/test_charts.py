@@ -130,8 +130,8 @@ def test_the_cash_chart_marks_the_lowest_month_and_summarises_it() -> None:
     lowest = chart.marker("min_cash")
 
     assert lowest is not None
-    assert lowest.month == result.metrics["min_cash_month"] == closing.index(min(closing)) + 1
-    assert lowest.value == result.metrics["min_cash"] < 0
+    assert lowest.month == result.metrics.min_cash_month == closing.index(min(closing)) + 1
+    assert lowest.value == result.metrics.min_cash < 0
     assert lowest.label == result.months[lowest.month - 1]
     bar = chart.bars[lowest.month - 1]
     assert lowest.x == pytest.approx(bar.x + bar.width / 2, abs=0.02)
@@ -173,7 +173,7 @@ def test_a_comparison_over_other_months_is_refused() -> None:
 def test_the_revenue_chart_marks_break_even_where_revenue_reaches_the_costs() -> None:
     result = project(plan())
     table = result.table
-    month = result.metrics["break_even_month"]
+    month = result.metrics.break_even_month
     assert month is not None
     assert month > 3
 
@@ -213,7 +213,7 @@ def test_the_revenue_chart_marks_break_even_where_revenue_reaches_the_costs() ->
 
 def test_without_break_even_there_is_no_marker() -> None:
     result = project(plan(revenue_streams=[{"units_per_month": 10, "unit_price": 10}]))
-    assert result.metrics["break_even_month"] is None
+    assert result.metrics.break_even_month is None
     chart = revenue_costs_chart(result)
     assert chart.markers == ()
     assert chart.marker("break_even") is None
@@ -442,7 +442,7 @@ def test_the_revenue_macro_draws_three_lines_and_the_break_even(app: Flask, app_
     marker = svg.find(f".//{SVG}g[@class='marker marker-break-even']/{SVG}line")
     assert marker is not None
     assert float(marker.get("x1")) == chart.marker("break_even").x
-    assert result.months[result.metrics["break_even_month"] - 1] in svg.find(SVG + "desc").text
+    assert result.months[result.metrics.break_even_month - 1] in svg.find(SVG + "desc").text
 
     never = revenue_costs_chart(project(plan(revenue_streams=[])))
     html = render(
@@ -483,7 +483,7 @@ def test_the_svg_draws_no_words_only_amounts_and_months(app: Flask, app_context:
     in the PDF ("Break-even" over the line). The words are in the HTML legend; the SVG holds amounts and
     "YYYY-MM" months only, with no direction marks, so they read left to right everywhere."""
     losing = project(plan(own_funds=0, startup_costs=[{"amount": 30000}]))  # cash far below zero
-    assert losing.metrics["break_even_month"] is not None
+    assert losing.metrics.break_even_month is not None
     for chart in (cash_chart(losing), revenue_costs_chart(losing)):
         html = render_in(
             app, language, '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}', c=chart
@@ -549,5 +549,5 @@ def test_the_legend_keeps_months_and_amounts_left_to_right(app: Flask, app_conte
         '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}',
         c=revenue_costs_chart(result),
     )
-    month = result.months[result.metrics["break_even_month"] - 1]
+    month = result.months[result.metrics.break_even_month - 1]
     assert f'<bdi dir="ltr" class="ltr-value">{month}</bdi>' in html

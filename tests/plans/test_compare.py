@@ -149,7 +149,7 @@ def test_real_changes_are_each_one_row() -> None:
     }
     assert len(paths) == 8
     added = {change.path: change for change in compare_numbers(SPARSE, changed)}["loans[0].principal"]
-    assert (added.old, added.new) == (None, 5000)
+    assert (added.old, added.new) == (None, "5000")  # as the finance core reads it
 
 
 def results_document(min_cash: str, month: int, break_even: int | None, dscr: str | None) -> dict:

@@ -50,7 +50,7 @@ def test_a_new_plan_is_0_percent_with_no_section_ticked(client: FlaskClient, tra
     with force_locale("en"):
         items = plan_checklist(plan)
         assert progress(items) == 0
-        costs = next(item for item in items if item.anchor == "startup_costs")
+        costs = next(item for item in items if item.anchor == "f-startup_costs")
         assert costs.message.startswith("Put your own numbers in place of the typical ones")
     page = client.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
     assert percent_on(page) == 0

@@ -308,7 +308,7 @@ def test_the_spreadsheet_speaks_the_page_language(
     labels = [row[0].value for row in book.worksheets[0].iter_rows(min_row=3)]
     assert labels[-1] == in_locale(language, str, ROW_LABELS["closing_cash"])
     figures = key_figures(book)
-    rate = services.projection_of(plan.assumptions)[0].metrics["irr"]
+    rate = services.projection_of(plan.assumptions)[0].metrics.irr
     assert figures[in_locale(language, gettext, "Internal rate of return (IRR, per year)")] == float(
         rate.annual
     )

@@ -27,15 +27,9 @@ from workbench.finance import project
 from workbench.finance.errors import FieldError, NumberError
 from workbench.finance.money import MAX_MAGNITUDE
 from workbench.plans import exports
-from workbench.plans.financials import (
-    ERROR_MESSAGES,
-    describe_path,
-    message_for,
-    parse_number,
-    read_form,
-    read_number,
-)
+from workbench.plans.financials import ERROR_MESSAGES, describe_path, message_for
 from workbench.plans.models import BusinessPlan
+from workbench.plans.numbers_form import parse_number, read_form, read_number
 
 HOSTILE_TEXT = ["1e1000000", "9e999999999", "-1e1000000", "1" * 5000, "1" * 100_000, "1e26", "9" * 30]
 

@@ -674,4 +674,4 @@ def test_the_line_at_the_foot_of_a_phone_screen_follows_the_numbers(signed_in: F
     assert "has-warnings" in peek.group(1)
     result, _error = services.projection_of(stored(plan).assumptions)
     with force_locale(stored(plan).owner.locale):
-        assert money(result.metrics["min_cash"]) in html_lib.unescape(peek.group(2))
+        assert money(result.metrics.min_cash) in html_lib.unescape(peek.group(2))

@@ -132,7 +132,7 @@ def test_sources_must_equal_uses(complete_plan) -> None:
         **complete_plan.assumptions,
         "own_funds": str(Decimal(complete_plan.assumptions["own_funds"]) + 1),
     }
-    item = next(i for i in plan_checklist(complete_plan) if i.anchor == "funding")
+    item = next(i for i in plan_checklist(complete_plan) if i.anchor == "f-own_funds")
     assert not item.done
 
 

@@ -14,7 +14,6 @@ from workbench.plans.statement import (
     amount_width,
     cash_flow_statement,
     columns_per_block,
-    metric,
 )
 
 
@@ -105,13 +104,3 @@ def test_amount_width_and_columns_per_block(values: list[str], width: int, per_b
     amounts = [Decimal(v) for v in values]
     assert amount_width(amounts) == width
     assert columns_per_block(amounts) == per_block
-
-
-def test_metrics_are_read_by_name() -> None:
-    result = project(plan())
-    assert metric(result, "min_cash") == min(result.table["closing_cash"])
-
-    class Typed:
-        min_cash = Decimal(7)
-
-    assert metric(type("R", (), {"metrics": Typed()})(), "min_cash") == 7

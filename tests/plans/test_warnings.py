@@ -62,9 +62,9 @@ def english(app_context: None):
 
 def test_a_healthy_plan_has_no_warning(app_context: None) -> None:
     result = project(healthy())
-    assert result.metrics["min_cash"] > 0
-    assert result.metrics["break_even_month"] == 1
-    assert result.metrics["dscr"] > Decimal("1.2")
+    assert result.metrics.min_cash > 0
+    assert result.metrics.break_even_month == 1
+    assert result.metrics.dscr > Decimal("1.2")
     assert plan_warnings(result, loan_limit=LIMIT) == []
 
 
@@ -74,22 +74,22 @@ def test_cash_shortfall_names_the_month_and_the_money_missing(app_context: None,
     )
     result = project(late)
     metrics = result.metrics
-    assert metrics["min_cash"] < 0
-    assert metrics["min_cash_month"] == 3
+    assert metrics.min_cash < 0
+    assert metrics.min_cash_month == 3
 
     warning = only(late, "cash_shortfall")
 
-    assert warning.field == "cashflow"
+    assert warning.field == "own_funds"
     assert warning.message == (
-        f"In month 3 (March 2027) your cash falls to {money(metrics['min_cash'])}: "
-        f"you need {money(metrics['funding_gap'])} more or lower costs."
+        f"In month 3 (March 2027) your cash falls to {money(metrics.min_cash)}: "
+        f"you need {money(metrics.funding_gap)} more or lower costs."
     )
     # 3 months of rent and drawings (3 x 1,800) + 2 loan installments (2 x 247.02)
-    assert money(metrics["min_cash"]) == "-€5,894.04"
-    assert metrics["funding_gap"] == -metrics["min_cash"]
+    assert money(metrics.min_cash) == "-€5,894.04"
+    assert metrics.funding_gap == -metrics.min_cash
     # Enough own money to cover the gap: the warning goes away.
-    covered = dict(late, own_funds=str(Decimal(2000) + metrics["funding_gap"]))
-    assert project(covered).metrics["min_cash"] == 0
+    covered = dict(late, own_funds=str(Decimal(2000) + metrics.funding_gap))
+    assert project(covered).metrics.min_cash == 0
     assert "cash_shortfall" not in codes(covered)
 
 
@@ -107,7 +107,7 @@ def test_less_money_to_start_than_starting_costs(app_context: None, english: Non
 
     warning = only(short, "sources_short")
 
-    assert warning.field == "funding"
+    assert warning.field == "own_funds"
     assert warning.message == (
         "The money to start (€9,500.00) is €500.00 less than what starting costs (€10,000.00): "
         "add own funds, a grant or a loan, or cut a cost."
@@ -123,7 +123,7 @@ def test_borrowing_more_than_starting_costs(app_context: None, english: None) ->
 
     warning = only(extra, "sources_excess")
 
-    assert warning.field == "funding"
+    assert warning.field == "loans"
     assert warning.message == (
         "The money to start (€14,000.00) is €4,000.00 more than what starting costs (€10,000.00): "
         "lower the loan so you borrow only what you need."
@@ -142,7 +142,7 @@ def test_extra_money_is_not_too_much_without_a_loan_or_when_the_first_months_nee
         revenue_streams=[{"units_per_month": 600, "unit_price": 10, "unit_cost": 4, "start_month": 3}],
     )
     result = project(working_capital)
-    assert 0 <= result.metrics["min_cash"] < Decimal(4000)
+    assert 0 <= result.metrics.min_cash < Decimal(4000)
     assert plan_warnings(result, loan_limit=LIMIT) == []
 
 
@@ -168,7 +168,7 @@ def test_drawings_above_what_the_business_earns(app_context: None, english: None
     assert "drawings_above_profit" not in codes(healthy(owner_drawings=str(profit)))
     greedy = healthy(owner_drawings=str(profit + Decimal("0.01")), own_funds=30000)
     warning = only(greedy, "drawings_above_profit")
-    assert warning.field == "drawings"
+    assert warning.field == "owner_drawings"
     assert warning.message.startswith(
         f"You plan to take {money(profit + Decimal('0.01'))} a month for your family, "
         f"but the business earns on average {money(profit)} a month after costs"
@@ -212,13 +212,13 @@ def dscr_plan(drawings: str) -> dict:
 
 def test_dscr_exactly_at_the_minimum_is_fine(app_context: None) -> None:
     result = project(dscr_plan("800"))
-    assert result.metrics["dscr"] == Decimal("1.20")
+    assert result.metrics.dscr == Decimal("1.20")
     assert plan_warnings(result, loan_limit=LIMIT) == []
 
 
 def test_dscr_below_the_minimum(app_context: None, english: None) -> None:
     result = project(dscr_plan("810"))
-    assert result.metrics["dscr"] == Decimal("1.19")
+    assert result.metrics.dscr == Decimal("1.19")
 
     warning = only(dscr_plan("810"), "low_dscr")
 
@@ -231,7 +231,7 @@ def test_dscr_below_the_minimum(app_context: None, english: None) -> None:
     assert "low_dscr" not in codes(dscr_plan("810"), min_dscr=Decimal("1.1"))
     # No loan, no DSCR, no warning.
     no_loan = dict(dscr_plan("810"), loans=[], own_funds=12000)
-    assert project(no_loan).metrics["dscr"] is None
+    assert project(no_loan).metrics.dscr is None
     assert "low_dscr" not in codes(no_loan)
 
 
@@ -248,12 +248,12 @@ def test_a_business_that_never_covers_its_costs(app_context: None, english: None
         healthy(revenue_streams=[]),
         healthy(revenue_streams=[{"units_per_month": 100, "unit_price": 10, "unit_cost": 4}]),
     ):
-        assert project(document).metrics["break_even_month"] is None
+        assert project(document).metrics.break_even_month is None
         warning = only(document, "never_breaks_even")
         assert warning.field == "revenue_streams"
         assert warning.message == "With these numbers the business never covers its monthly costs."
     late = healthy(revenue_streams=[{"units_per_month": 600, "unit_price": 10, "start_month": 24}])
-    assert project(late).metrics["break_even_month"] == 24
+    assert project(late).metrics.break_even_month == 24
     assert "never_breaks_even" not in codes(late)
 
 

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.security import fuzzing as fz
-from workbench.plans import financials
+from workbench.plans import numbers_form
 
 DEFAULT_EXAMPLES = 4
 EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
@@ -280,7 +280,7 @@ def test_refused_posts_change_nothing(app: Flask, client: FlaskClient, world: fz
         for plan_key in ("plan_id", "foreign_plan_id") if "plan_id" in rule.arguments else ("plan_id",):
             values = dict(world.values, plan_id=world.values[plan_key])
             for section_key in (
-                ("about_you", *financials.GROUPS) if "section_key" in rule.arguments else ("-",)
+                ("about_you", *numbers_form.GROUPS) if "section_key" in rule.arguments else ("-",)
             ):
                 values["section_key"] = section_key
                 url = fz.fill(app, rule, values)

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 class Benchmark:
     """``prepare`` builds the data (not timed) and returns the call to time. ``compare_to`` names a benchmark
     run before this one: the report then gives this median as a multiple of that one, measured in the same run
-    (a ratio holds better than seconds on a busy machine)."""
+    (a ratio holds better than seconds on a busy machine); ``max_ratio`` is the target for that multiple."""
 
     name: str
     target_seconds: float
     prepare: Callable[[], Callable[[], object]]
     repeat: int = 50
     compare_to: str | None = None
+    max_ratio: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +35,21 @@ class Measurement:
     benchmark: Benchmark
     median_seconds: float
     runs: int
+    #: The median of the compared benchmark, timed in turn with this one (same moments, same machine load).
+    baseline_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.median_seconds < self.benchmark.target_seconds
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.baseline_seconds else self.median_seconds / self.baseline_seconds
+
+    @property
+    def ratio_ok(self) -> bool:
+        limit, ratio = self.benchmark.max_ratio, self.ratio
+        return limit is None or ratio is None or ratio <= limit
 
 
 def discover() -> list[Benchmark]:
@@ -52,16 +64,27 @@ def discover() -> list[Benchmark]:
     return found
 
 
-def measure(benchmark: Benchmark, repeat: int | None = None) -> Measurement:
+def measure(
+    benchmark: Benchmark, repeat: int | None = None, baseline: Callable[[], object] | None = None
+) -> Measurement:
+    """Time the benchmark's call; with ``baseline`` (the compared benchmark's call) the two are timed in turn,
+    call after call, so that a busy machine slows both alike and their ratio holds."""
     call = benchmark.prepare()
     call()  # warm-up: imports, caches, first-call costs
+    if baseline is not None:
+        baseline()
     runs = repeat or benchmark.repeat
-    times = []
+    times, baseline_times = [], []
     for _ in range(runs):
         start = time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
-    return Measurement(benchmark, statistics.median(times), runs)
+        if baseline is not None:
+            start = time.perf_counter()
+            baseline()
+            baseline_times.append(time.perf_counter() - start)
+    base = statistics.median(baseline_times) if baseline_times else None
+    return Measurement(benchmark, statistics.median(times), runs, base)
 
 
 def format_seconds(seconds: float) -> str:

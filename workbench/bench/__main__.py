@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import discover, format_seconds, measure
+from . import Benchmark, discover, format_seconds, measure
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,16 +23,21 @@ def main(argv: list[str] | None = None) -> int:
     width = max((len(bench.name) for bench in benchmarks), default=10)
     print(f"{'benchmark':<{width}}  {'median':>10}  {'target':>10}  result  runs  ratio")
     over = 0
-    medians: dict[str, float] = {}
+    prepared: dict[str, Benchmark] = {}
     for bench in benchmarks:
-        result = measure(bench, args.repeat)
-        medians[bench.name] = result.median_seconds
-        over += not result.ok
+        compared = prepared.get(bench.compare_to or "")
+        result = measure(bench, args.repeat, compared.prepare() if compared else None)
+        prepared[bench.name] = bench
         median = format_seconds(result.median_seconds)
         target = "< " + format_seconds(bench.target_seconds)
-        verdict = "OK" if result.ok else "OVER"
-        baseline = medians.get(bench.compare_to or "")
-        ratio = f"x{result.median_seconds / baseline:.1f} of {bench.compare_to}" if baseline else ""
+        ratio = ""
+        if result.ratio is not None:
+            base = format_seconds(result.baseline_seconds or 0)
+            ratio = f"x{result.ratio:.1f} of {bench.compare_to} (timed in turn: {base})"
+            if bench.max_ratio is not None:
+                ratio += f", target <= x{bench.max_ratio:g}: {'OK' if result.ratio_ok else 'OVER'}"
+        over += not (result.ok and result.ratio_ok)
+        verdict = "OK" if result.ok and result.ratio_ok else "OVER"
         print(
             f"{bench.name:<{width}}  {median:>10}  {target:>10}  {verdict:<6}  {result.runs:>4}  {ratio}",
             flush=True,

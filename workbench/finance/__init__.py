@@ -9,7 +9,7 @@ from .assumptions import Assumptions, Scenario, parse_assumptions, parse_scenari
 from .errors import AssumptionsError, FieldError, FinanceError, OverpaymentError, PaymentError
 from .metrics import IrrResult, irr, npv, payback_month
 from .portfolio import LoanPosition, PortfolioIndicators, loan_position, portfolio_indicators
-from .projection import ROWS, ProjectionResult, project
+from .projection import ROWS, PlanMetrics, ProjectionResult, project
 from .schedule import Installment, build_schedule
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "LoanPosition",
     "OverpaymentError",
     "PaymentError",
+    "PlanMetrics",
     "PortfolioIndicators",
     "ProjectionResult",
     "Scenario",

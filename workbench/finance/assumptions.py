@@ -10,7 +10,8 @@ totals instead. Keys the schema does not know are ignored, so a stored plan may 
 
 Every number goes through the bounded reader :func:`~.money.to_decimal` (a length cap on text, no huge
 exponent or integer, an answer in microseconds whatever the input) and then the range of its field
-(:data:`FIELD_RANGES`): a value above it is refused with the code "too_large" and the range in ``max``. Lists
+(:data:`FIELD_RANGES`, from the field registry :mod:`.fields`, which also holds each field's kind,
+default and label key): a value above it is refused with the code "too_large" and the range in ``max``. Lists
 hold at most MAX_ROWS entries. :func:`~.projection.project` also refuses a document whose projected amounts
 would not stay exact to the cent (growth compounding for ten years), at the growth field that causes it.
 
@@ -39,54 +40,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import AssumptionsError, FieldError, NumberError
+from .fields import (  # noqa: F401 - the limits are read from here by older callers
+    DEFAULT_DISCOUNT_RATE,
+    FIELD_RANGES,
+    MAX_AMOUNT,
+    MAX_FACTOR,
+    MAX_MONTHS,
+    MAX_SEASONALITY,
+    MAX_TERM_MONTHS,
+    MAX_UNIT_PRICE,
+    MAX_UNITS,
+    METHODS,
+    ONE,
+    field_range,
+)
 from .money import ZERO, parse_year_month, to_cents, to_decimal
 
-MAX_MONTHS = 120
-MAX_TERM_MONTHS = 360
-#: The largest amount of money any single field may hold (EUR).
-MAX_AMOUNT = Decimal(10_000_000)
-MAX_UNITS = Decimal(1_000_000)
-MAX_UNIT_PRICE = Decimal(1_000_000)
-MAX_SEASONALITY = Decimal(10)
-#: A stress scenario multiplies sales or costs by at most this.
-MAX_FACTOR = Decimal(100)
 #: The most entries a list of the document (startup costs, loans, revenue streams...) may hold.
 MAX_ROWS = 100
-METHODS = ("annuity", "equal_principal")
-DEFAULT_DISCOUNT_RATE = Decimal("0.10")
-ONE = Decimal(1)
 _MISSING = object()
-
-#: The closed range of every numeric field, by its key (the last part of its path). Rates are further bound
-#: by their own rules: [0, 1) and, for growth, (-1, 1). The web layer reads these to refuse a typed value
-#: above its range before storing it.
-FIELD_RANGES: Mapping[str, tuple[Decimal, Decimal]] = {
-    **{
-        key: (ZERO, MAX_AMOUNT)
-        for key in ("opening_cash", "own_funds", "owner_drawings", "amount", "principal", "monthly")
-    },
-    "units_per_month": (ZERO, MAX_UNITS),
-    "unit_price": (ZERO, MAX_UNIT_PRICE),
-    "unit_cost": (ZERO, MAX_UNIT_PRICE),
-    "seasonality": (ZERO, MAX_SEASONALITY),
-    "months": (ONE, Decimal(MAX_MONTHS)),
-    "month": (ONE, Decimal(MAX_MONTHS)),
-    "start_month": (ONE, Decimal(MAX_MONTHS)),
-    "term_months": (ONE, Decimal(MAX_TERM_MONTHS)),
-    "grace_months": (ZERO, Decimal(MAX_TERM_MONTHS - 1)),
-    "annual_rate": (ZERO, ONE),
-    "tax_rate": (ZERO, ONE),
-    "discount_rate": (ZERO, ONE),
-    "monthly_growth": (-ONE, ONE),
-    "sales_factor": (ZERO, MAX_FACTOR),
-    "cost_factor": (ZERO, MAX_FACTOR),
-    "delay_months": (ZERO, Decimal(MAX_MONTHS)),
-}
-
-
-def field_range(path: str) -> tuple[Decimal, Decimal] | None:
-    """The range of the field at ``path`` (``loans[0].principal`` -> (0, 10000000)); None for text."""
-    return FIELD_RANGES.get(path.rsplit(".", 1)[-1])
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 ``project(assumptions, scenario=None)`` reads the assumptions mapping (see :mod:`.assumptions` for the schema
 and how each field is read and checked) and returns a :class:`ProjectionResult`: ``table[row]`` holds one
-Decimal per month, rounded to cents, and ``metrics[name]`` the plan's figures.
+Decimal per month, rounded to cents, and ``metrics`` the plan's figures (a :class:`PlanMetrics`).
 
 Rows, for projection month m (1-based; its calendar month is ``start_month`` + m - 1):
 
@@ -57,7 +57,7 @@ import numpy as np
 
 from .assumptions import Assumptions, Scenario, parse_assumptions, parse_scenario
 from .errors import AssumptionsError, FieldError
-from .metrics import irr, npv, payback_month
+from .metrics import IrrResult, irr, npv, payback_month
 from .money import CENT, from_cents, month_labels, parse_year_month
 from .schedule import amortise
 
@@ -85,12 +85,31 @@ _DSCR_QUANTUM = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
+class PlanMetrics:
+    """The plan's figures (definitions in the module docstring); money rounded to cents."""
+
+    break_even_month: int | None
+    min_cash: Decimal
+    min_cash_month: int
+    funding_gap: Decimal
+    dscr: Decimal | None
+    npv: Decimal
+    irr: IrrResult
+    payback_month: int | None
+    discount_rate: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        """Name -> value, in the order above (the IrrResult stays one value)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectionResult:
     """``months`` are the calendar labels "YYYY-MM"; ``table`` maps each of ROWS to one Decimal per month."""
 
     months: tuple[str, ...]
     table: dict[str, tuple[Decimal, ...]]
-    metrics: dict[str, Any]
+    metrics: PlanMetrics
     project_cash_flows: tuple[Decimal, ...]
     assumptions: Assumptions
     scenario: Scenario
@@ -245,7 +264,7 @@ def project(
     )
 
 
-def _metrics(table: dict[str, list[int]], project_flows: list[int], a: Assumptions) -> dict[str, Any]:
+def _metrics(table: dict[str, list[int]], project_flows: list[int], a: Assumptions) -> PlanMetrics:
     """The plan metrics from whole-cent rows (definitions in the module docstring)."""
     break_even = next(
         (
@@ -269,14 +288,14 @@ def _metrics(table: dict[str, list[int]], project_flows: list[int], a: Assumptio
         if debt_service
         else None
     )
-    return {
-        "break_even_month": break_even,
-        "min_cash": from_cents(min_cash),
-        "min_cash_month": closing.index(min_cash) + 1,
-        "funding_gap": from_cents(max(0, -min_cash)),
-        "dscr": dscr,
-        "npv": npv([value / 100 for value in project_flows], a.discount_rate),
-        "irr": irr(project_flows),
-        "payback_month": payback_month(project_flows),
-        "discount_rate": a.discount_rate,
-    }
+    return PlanMetrics(
+        break_even_month=break_even,
+        min_cash=from_cents(min_cash),
+        min_cash_month=closing.index(min_cash) + 1,
+        funding_gap=from_cents(max(0, -min_cash)),
+        dscr=dscr,
+        npv=npv([value / 100 for value in project_flows], a.discount_rate),
+        irr=irr(project_flows),
+        payback_month=payback_month(project_flows),
+        discount_rate=a.discount_rate,
+    )

@@ -1,8 +1,9 @@
 """Geometry of the plan's charts, drawn as server-side SVG by templates/_macros/charts.html.
 
-Pure Python: no Flask, no SQLAlchemy, no formatting. This module only turns a ProjectionResult into
-coordinates in viewBox units (``WIDTH`` x ``HEIGHT``, y growing downwards); the macros draw them, so the
-same picture comes out in the browser, in print and in the WeasyPrint PDF.
+No SQLAlchemy. This module turns a ProjectionResult into coordinates in viewBox units (``WIDTH`` x
+``HEIGHT``, y growing downwards); the macros draw them, so the same picture comes out in the browser, in print
+and in the WeasyPrint PDF. The only words it makes are amounts, for speed: the y labels
+(:meth:`Chart.y_labels`) and the bars' titles (:meth:`Chart.bars_svg`), formatted as the money filter does.
 
 - :func:`cash_chart`: closing cash by month as bars (months below zero flagged ``negative``), the zero line,
   the lowest month marked (``min_cash``) and, optionally, a what-if scenario's closing cash as a line.
@@ -20,9 +21,14 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
+
+from flask import current_app
+from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from workbench.finance import ProjectionResult
-from workbench.plans.statement import metric
+from workbench.web.templating import amounts, money
 
 WIDTH = 640
 HEIGHT = 260
@@ -178,8 +184,67 @@ class Chart:
     def marker(self, kind: str) -> Marker | None:
         return next((m for m in self.markers if m.kind == kind), None)
 
+    def y_labels(self) -> list[str]:
+        """The y ticks' amounts as the money filter writes them without cents, without the locale's
+        right-to-left marks (so "-10,000 €" reads the same way on the left-to-right axis in every language).
+        Tick values are round and come back request after request: each is formatted once per language and
+        currency."""
+        locale, currency = str(get_locale()), current_app.config["CURRENCY"]
+        return [_whole_money(tick.value, locale, currency) for tick in self.y_ticks]
+
+    @property
+    def negative_bars(self) -> int:
+        return sum(1 for bar in self.bars if bar.negative)
+
+    def bars_svg(self, fill: str, negative_fill: str) -> Markup:
+        """The <rect> of every bar with its <title> (month: amount), escaped; made here in one go because a
+        template loop over sixty bars costs more than the projection (the numbers page redraws on typing)."""
+        lines = []
+        amounts_shown = money_texts([bar.value for bar in self.bars])
+        fills = {False: ("bar", escape(fill)), True: ("bar bar-negative", escape(negative_fill))}
+        for bar, amount in zip(self.bars, amounts_shown, strict=True):
+            kind, colour = fills[bar.negative]
+            lines.append(
+                f'<rect class="{kind}" x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}" '
+                f'fill="{colour}"><title>{escape(bar.label)}: {escape(amount)}</title></rect>'
+            )
+        return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
+
     def line(self, name: str) -> Series | None:
         return next((s for s in self.series if s.name == name), None)
+
+
+@lru_cache(maxsize=4096)
+def _whole_money(value: Decimal, locale: str, currency: str) -> str:
+    # The page's locale is ``locale``: it is part of the key.
+    return (
+        money(value, currency, cents=False).replace(_RIGHT_TO_LEFT_MARK, "").replace(_ARABIC_LETTER_MARK, "")
+    )
+
+
+_RIGHT_TO_LEFT_MARK, _ARABIC_LETTER_MARK = "\u200f", "\u061c"
+
+
+def money_texts(values: Sequence[Decimal]) -> list[str]:
+    """``[money(v) for v in values]`` in one go: the locale's number formatting once for the whole list
+    (``amounts``) and its currency sign around it, read from money() itself; checked on the first value, and
+    money() value by value where that does not hold."""
+    if not values:
+        return []
+    one = amounts([Decimal(1)])[0]
+    affixes = []
+    for probe in (Decimal(1), Decimal(-1)):
+        before, found, after = money(probe).partition(one)
+        if not found:
+            return [money(value) for value in values]
+        affixes.append((before, after))
+    texts = []
+    for value, digits in zip(values, amounts([abs(value) for value in values]), strict=True):
+        before, after = affixes[value < 0 or (value.is_zero() and value.is_signed())]
+        texts.append(before + digits + after)
+    if texts[0] != money(values[0]):
+        return [money(value) for value in values]
+    return texts
 
 
 def _r(value: float) -> float:
@@ -351,7 +416,7 @@ def cash_chart(result: ProjectionResult, compare: ProjectionResult | None = None
         values += compare.table["closing_cash"]
     frame = _Frame(result.months, values)
     series = () if compare is None else (frame.series("scenario", compare.table["closing_cash"]),)
-    min_month = metric(result, "min_cash_month")
+    min_month = result.metrics.min_cash_month
     marker = frame.marker("min_cash", min_month, closing[min_month - 1])
     return frame.chart("cash", closing, frame.bars(closing), series, (marker,))
 
@@ -381,6 +446,6 @@ def revenue_costs_chart(result: ProjectionResult) -> Chart:
         frame.series("costs", costs),
         frame.series("outgoings", outgoings),
     )
-    break_even = metric(result, "break_even_month")
+    break_even = result.metrics.break_even_month
     markers = () if break_even is None else (frame.marker("break_even", break_even, revenue[break_even - 1]),)
     return frame.chart("revenue_costs", revenue, (), series, markers)

@@ -11,16 +11,21 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from workbench.finance import AssumptionsError, parse_assumptions, project
+from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, parse_assumptions, project
+from workbench.finance.fields import dom_id
 from workbench.finance.money import to_decimal
 from workbench.plans.catalogue import LANGUAGES, BusinessType
 from workbench.plans.models import BusinessPlan
+from workbench.plans.numbers_form import section_of_field
+
+#: A plan's projection and its refusal (one of them is None), when the caller has it already.
+Projected = tuple[ProjectionResult | None, AssumptionsError | None]
 
 
 @dataclass(frozen=True)
 class ChecklistItem:
     section_key: str
-    #: The id of the input to jump to, or None for the section as a whole.
+    #: The id of the element to jump to on the section's page, or None for the section as a whole.
     anchor: str | None
     message: str
     done: bool
@@ -31,14 +36,23 @@ class ChecklistItem:
 def sources_and_uses(plan: BusinessPlan) -> tuple[Decimal, Decimal] | None:
     """Money coming in to start (own funds, grants, loans) and money going out to start (startup costs); None
     when the finance core refuses the numbers (a field, or a projection too large to count)."""
-    try:
-        parsed = project(plan.assumptions).assumptions
-    except AssumptionsError:
+    result, _error = _projected(plan, None)
+    if result is None:
         return None
-    return parsed.startup_sources, parsed.startup_uses
+    return result.assumptions.startup_sources, result.assumptions.startup_uses
 
 
-def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:
+def _projected(plan: BusinessPlan, projected: Projected | None) -> Projected:
+    if projected is not None:
+        return projected
+    try:
+        return project(plan.assumptions), None
+    except AssumptionsError as error:
+        return None, error
+
+
+def plan_checklist(plan: BusinessPlan, projected: Projected | None = None) -> list[ChecklistItem]:
+    """``projected`` is the projection of the plan's stored numbers, when the request has it already."""
     from workbench.plans.services import business_type_of
 
     language = get_locale().language
@@ -73,52 +87,53 @@ def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:
                 items.append(ChecklistItem(section.key, anchor, message, False))
             else:
                 items.append(ChecklistItem(section.key, anchor, prompt, True))
-    items.extend(_financial_items(plan))
+    items.extend(_financial_items(plan, _projected(plan, projected), template))
     return items
 
 
-def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
-    from workbench.plans.services import business_type_of
-
+def _financial_items(plan: BusinessPlan, projected: Projected, template: BusinessType) -> list[ChecklistItem]:
     document = plan.assumptions
-    own = numbers_of_the_person(document, business_type_of(plan))
+    result, error = projected
+    own = numbers_of_the_person(document, template, result.assumptions if result is not None else None)
     items = [
         ChecklistItem(
             "startup",
-            "startup_costs",
+            dom_id("startup_costs"),
             _said(document, own, "startup_costs", _("List what you need to buy or pay to start")),
             bool(document.get("startup_costs")) and "startup_costs" in own,
         ),
         ChecklistItem(
             "sales_costs",
-            "revenue_streams",
+            dom_id("revenue_streams"),
             _said(document, own, "revenue_streams", _("Say what you will sell, how many and at what price")),
             bool(document.get("revenue_streams")) and "revenue_streams" in own,
         ),
         ChecklistItem(
             "sales_costs",
-            "fixed_costs",
+            dom_id("fixed_costs"),
             _said(document, own, "fixed_costs", _("List the costs you pay every month")),
             bool(document.get("fixed_costs")) and "fixed_costs" in own,
         ),
     ]
-    balance = sources_and_uses(plan)
-    if balance is None:
+    if result is None:
+        # The item (and the step's badge) goes to the page that holds the first refused field.
+        path = error.issues[0].path if error is not None and error.issues else ""
+        section_key = section_of_field(path) or "cashflow"
         items.append(
             ChecklistItem(
-                "cashflow",
-                None,
+                section_key,
+                dom_id(path) if section_of_field(path) else None,
                 _("Correct the numbers marked in red in your cash-flow plan"),
                 False,
                 "numbers_refused",
             )
         )
     else:
-        sources, uses = balance
+        sources, uses = result.assumptions.startup_sources, result.assumptions.startup_uses
         items.append(
             ChecklistItem(
                 "startup",
-                "funding",
+                dom_id("own_funds"),
                 _("Make the money to start equal to what starting costs"),
                 sources == uses and uses > 0 and bool(own & STARTUP_NUMBERS),
             )
@@ -142,17 +157,20 @@ PERSON_NUMBERS = ("startup_costs", "own_funds", "grants", "loans", "revenue_stre
 STARTUP_NUMBERS = frozenset({"startup_costs", "own_funds", "grants", "loans"})
 
 
-def numbers_of_the_person(document: Mapping[str, Any], template: BusinessType) -> set[str]:
+def numbers_of_the_person(
+    document: Mapping[str, Any], template: BusinessType, parsed: Assumptions | None = None
+) -> set[str]:
     """The numbers (of PERSON_NUMBERS) that are no longer the typical ones a new plan starts from.
 
     Derived from the document, never recorded by hand: a new plan holds the template's typical numbers (in
     the language it was made in), which are the template's, not the person's; once the person saves a list
     with a changed row, a new row or a removed one, it is theirs. Plans from the example or from a file
     start from numbers that differ from the typical ones, so they count as chosen. Values are compared as
-    the finance core reads them, so 9500 saved back as "9500.00" is no change."""
-    parsed = _parsed(document)
-    if parsed is not None:
-        mine, typical = parsed, [variant for variant, _raw in _typical_numbers(template)]
+    the finance core reads them, so 9500 saved back as "9500.00" is no change. ``parsed`` is the document as
+    the core read it, when the caller has it already."""
+    person = _person(parsed) if parsed is not None else _parsed(document)
+    if person is not None:
+        mine, typical = person, [variant for variant, _raw in _typical_numbers(template)]
     else:  # refused by the core (the checklist says so): the values as stored, numbers made comparable
         mine = {key: _loose(document.get(key)) for key in PERSON_NUMBERS}
         typical = [raw for _variant, raw in _typical_numbers(template)]
@@ -176,6 +194,10 @@ def _parsed(document: Mapping[str, Any]) -> dict[str, Any] | None:
         parsed = parse_assumptions(document)
     except (AssumptionsError, TypeError):
         return None
+    return _person(parsed)
+
+
+def _person(parsed: Assumptions) -> dict[str, Any]:
     return {key: getattr(parsed, key) for key in PERSON_NUMBERS}
 
 

@@ -1,8 +1,9 @@
 """What changed between two versions of a plan: answers word by word, numbers field by field, and the key
 results each version was sent with.
 
-Numbers are compared in a canonical form (every default the finance schema gives filled in), so a field
-missing in one version and holding its default in the other is no change."""
+Numbers are compared in the finance core's canonical form (:func:`workbench.finance.fields.canonical`: every
+default filled in, numbers as exact decimal text), so a field missing in one version and holding its default
+in the other, or 9000 saved as "9000.00", is no change."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workbench.finance.fields import canonical
 from workbench.plans.catalogue import BusinessType
 from workbench.plans.models import PlanVersion
 from workbench.plans.results import StoredResults, stored_results
@@ -121,18 +123,18 @@ def compare_versions(
 
 
 def compare_numbers(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[NumberChange, ...]:
-    """The fields whose values differ once both documents are canonical."""
+    """The fields whose values differ once both documents are canonical, with their canonical values."""
     old_numbers, new_numbers = _fields(old), _fields(new)
     return tuple(
         NumberChange(path, old_numbers.get(path), new_numbers.get(path))
         for path in sorted(old_numbers.keys() | new_numbers.keys())
-        if _number_key(old_numbers.get(path)) != _number_key(new_numbers.get(path))
+        if old_numbers.get(path) != new_numbers.get(path)
     )
 
 
 def _fields(document: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical document's fields by path; an empty table has none (its rows, once added, are shown)."""
-    return {path: value for path, value in flatten(_canonical(document)).items() if value != []}
+    return {path: value for path, value in flatten(canonical(document)).items() if value != []}
 
 
 def compare_results(old: StoredResults | None, new: StoredResults | None) -> tuple[ResultChange, ...]:
@@ -145,48 +147,3 @@ def compare_results(old: StoredResults | None, new: StoredResults | None) -> tup
         ResultChange("dscr", "ratio", a.dscr, b.dscr),
         ResultChange("funding_gap", "money", a.funding_gap, b.funding_gap),
     )
-
-
-#: The defaults of the finance schema (workbench/finance/assumptions.py): a field left out reads as these.
-_DEFAULTS: dict[str, Any] = {
-    "opening_cash": "0",
-    "own_funds": "0",
-    "owner_drawings": "0",
-    "tax_rate": "0",
-    "discount_rate": "0.10",
-}
-_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
-    "startup_costs": {"name": "", "month": 1},
-    "grants": {"name": "", "month": 1},
-    "loans": {"name": "", "grace_months": 0, "method": "annuity", "month": 1},
-    "revenue_streams": {
-        "name": "",
-        "unit_cost": "0",
-        "monthly_growth": "0",
-        "seasonality": ["1"] * 12,
-        "start_month": 1,
-    },
-    "fixed_costs": {"name": "", "start_month": 1},
-}
-
-
-def _canonical(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The document with every default filled in, so that equal plans compare equal field by field."""
-    canonical: dict[str, Any] = {**_DEFAULTS, **document}
-    for table, defaults in _ROW_DEFAULTS.items():
-        rows = document.get(table)
-        if rows is None:
-            canonical[table] = []
-        elif isinstance(rows, list):
-            canonical[table] = [{**defaults, **row} if isinstance(row, Mapping) else row for row in rows]
-    return canonical
-
-
-def _number_key(value: Any) -> Any:
-    """ "9000", 9000 and "9000.00" are the same amount; [1, 1.2] and ["1", "1.20"] the same seasons."""
-    if isinstance(value, list):
-        return tuple(_number_key(item) for item in value)
-    try:
-        return Decimal(str(value)).normalize() if value is not None and not isinstance(value, bool) else value
-    except ArithmeticError:
-        return value

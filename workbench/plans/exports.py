@@ -25,12 +25,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from workbench.auth.models import User
 from workbench.errors import DomainError
-from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, project
+from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, fields, project
 from workbench.finance.money import MAX_NUMBER_TEXT
 from workbench.plans import financials
 from workbench.plans.catalogue import UnknownBusinessType, get_business_type
 from workbench.plans.models import BusinessPlan
-from workbench.plans.statement import metric, years
+from workbench.plans.statement import years
+from workbench.web.dates import month_names
 
 #: Marks a file as Workbench assumptions, so a wrong file is refused with a clear message.
 JSON_FORMAT = "workbench.assumptions"
@@ -131,11 +132,11 @@ MONTH_FORMAT = "mmm yyyy"
 WHOLE_FORMAT = "0"
 NUMBER_FORMAT = "#,##0.####"
 _FORMATS = {
-    financials.MONEY: EURO,
-    financials.PERCENT: PERCENT_FORMAT,
-    financials.WHOLE: WHOLE_FORMAT,
-    financials.NUMBER: NUMBER_FORMAT,
-    financials.YEAR_MONTH: MONTH_FORMAT,
+    fields.MONEY: EURO,
+    fields.PERCENT: PERCENT_FORMAT,
+    fields.WHOLE: WHOLE_FORMAT,
+    fields.NUMBER: NUMBER_FORMAT,
+    fields.YEAR_MONTH: MONTH_FORMAT,
 }
 _BOLD = Font(bold=True)
 _HEADING = Font(bold=True, size=14)
@@ -174,52 +175,36 @@ class AssumptionRow:
 
 
 def assumption_rows(assumptions: Assumptions) -> list[AssumptionRow]:
-    """Every input of the plan, with the labels of the numbers pages, in their order."""
+    """Every input of the plan, from the field registry, with the labels of the numbers pages, in the
+    document's order: the single values under "General", then each row of each list under its own heading."""
     rows: list[AssumptionRow] = []
     general = _("General")
-    for key in ("start_month", "months", "opening_cash", "own_funds", "owner_drawings", "tax_rate"):
-        single = financials.SINGLES[key]
-        rows.append(AssumptionRow(key, str(single.label), single.kind, getattr(assumptions, key), general))
-    rows.append(
-        AssumptionRow(
-            "discount_rate",
-            _("Discount rate for the net present value (%)"),
-            financials.PERCENT,
-            assumptions.discount_rate,
-            general,
-        )
-    )
-    for key, table in financials.TABLES.items():
+    for key, single in fields.SINGLES.items():
+        label = str(financials.LABELS[single.label])
+        rows.append(AssumptionRow(key, label, single.kind, getattr(assumptions, key), general))
+    for key, table in fields.LISTS.items():
+        title = financials.LABELS[table.label]
         for index, item in enumerate(getattr(assumptions, key)):
-            group = f"{table.title} {index + 1}" + (f": {item.name}" if item.name else "")
+            group = f"{title} {index + 1}" + (f": {item.name}" if item.name else "")
             for column in table.columns:
                 value = getattr(item, column.key)
-                if column.kind == financials.METHOD:
+                if column.kind == fields.METHOD:
                     value = str(financials.METHOD_LABELS.get(value, value))
-                rows.append(
-                    AssumptionRow(
-                        f"{key}[{index}].{column.key}", str(column.label), column.kind, value, group
-                    )
-                )
+                label = str(financials.LABELS[column.label])
+                rows.append(AssumptionRow(f"{key}[{index}].{column.key}", label, column.kind, value, group))
             if table.seasonality:
-                busy = _("Busy and quiet months")
+                busy = financials.LABELS[fields.SEASONALITY.label]
                 for month, (name, factor) in enumerate(zip(month_names(), item.seasonality, strict=True)):
                     rows.append(
                         AssumptionRow(
                             f"{key}[{index}].seasonality[{month}]",
                             f"{busy}: {name}",
-                            financials.NUMBER,
+                            fields.SEASONALITY.kind,
                             factor,
                             group,
                         )
                     )
     return rows
-
-
-def month_names() -> list[str]:
-    """January to December, abbreviated, in the page's language."""
-    names = get_locale().months["stand-alone"]["abbreviated"]
-    return [names[month] for month in range(1, 13)]
 
 
 def _sheet_name(text: str) -> str:
@@ -234,11 +219,11 @@ def _ref(sheet: Worksheet, row: int, column: int) -> str:
 
 def _typed(kind: str, value: Any) -> Any:
     """A value as the spreadsheet holds it: numbers as numbers, "YYYY-MM" months as dates."""
-    if kind == financials.YEAR_MONTH:
+    if kind == fields.YEAR_MONTH:
         year, month = (int(part) for part in str(value).split("-"))
         return date(year, month, 1)
     if isinstance(value, Decimal):
-        return int(value) if kind == financials.WHOLE else float(value)
+        return int(value) if kind == fields.WHOLE else float(value)
     return value
 
 
@@ -267,7 +252,7 @@ def assumptions_sheet(sheet: Worksheet, title: str, rows: list[AssumptionRow]) -
         line += 1
         _text(sheet.cell(row=line, column=1), row.label)
         value = sheet.cell(row=line, column=2)
-        if row.kind in (financials.TEXT, financials.METHOD) or row.value is None:
+        if row.kind in (fields.TEXT, fields.METHOD) or row.value is None:
             _text(value, str(row.value or ""))
         else:
             value.value = _typed(row.kind, row.value)
@@ -347,7 +332,7 @@ def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: di
     first, last, total = 2, count + 1, count + 2
     _text(sheet["A1"], plan.title)
     sheet["A1"].font = _HEADING
-    header = [_("Month"), *(_typed(financials.YEAR_MONTH, month) for month in result.months), _("Total")]
+    header = [_("Month"), *(_typed(fields.YEAR_MONTH, month) for month in result.months), _("Total")]
     sheet.append(header)
     for cell in sheet[2]:
         cell.font = _BOLD
@@ -485,13 +470,11 @@ def _figures_sheet(
         line = figures.max_row
         figures.cell(row=line, column=2).number_format = number_format
         if month is not None:
-            when = figures.cell(
-                row=line, column=3, value=_typed(financials.YEAR_MONTH, result.months[month - 1])
-            )
+            when = figures.cell(row=line, column=3, value=_typed(fields.YEAR_MONTH, result.months[month - 1]))
             when.number_format = MONTH_FORMAT
         return line
 
-    break_even = metric(result, "break_even_month")
+    break_even = result.metrics.break_even_month
     add(
         _("Business covers its monthly costs from"),
         break_even if break_even is not None else not_reached,
@@ -499,25 +482,25 @@ def _figures_sheet(
         break_even,
     )
     lowest = add(
-        _("Lowest cash"), f"=MIN('{name}'!B{closing}:{last}{closing})", EURO, metric(result, "min_cash_month")
+        _("Lowest cash"), f"=MIN('{name}'!B{closing}:{last}{closing})", EURO, result.metrics.min_cash_month
     )
-    add(_("Month of the lowest cash"), metric(result, "min_cash_month"), WHOLE_FORMAT)
+    add(_("Month of the lowest cash"), result.metrics.min_cash_month, WHOLE_FORMAT)
     add(_("Money missing"), f"=MAX(0,-B{lowest})", EURO)
-    dscr = metric(result, "dscr")
+    dscr = result.metrics.dscr
     add(_("Repayment capacity (DSCR)"), float(dscr) if dscr is not None else _("no loan"), "0.00")
-    add(_("Net present value (NPV)"), float(metric(result, "npv")), EURO)
+    add(_("Net present value (NPV)"), float(result.metrics.npv), EURO)
     add(
         _("Discount rate for the net present value (%)"),
-        float(metric(result, "discount_rate")),
+        float(result.metrics.discount_rate),
         PERCENT_FORMAT,
     )
-    rate = metric(result, "irr")
+    rate = result.metrics.irr
     add(
         _("Internal rate of return (IRR, per year)"),
         float(rate.annual) if rate.exists else _irr_message(rate.reason),
         PERCENT_FORMAT,
     )
-    payback = metric(result, "payback_month")
+    payback = result.metrics.payback_month
     add(_("Payback month"), payback if payback is not None else not_reached, WHOLE_FORMAT, payback)
     figures.column_dimensions["A"].width = 44
     figures.column_dimensions["B"].width = 18

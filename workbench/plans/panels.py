@@ -10,25 +10,20 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from workbench.finance import AssumptionsError, ProjectionResult
+from workbench.finance.errors import FieldError
 from workbench.plans import financials
 from workbench.plans.charts import Chart, cash_chart, revenue_costs_chart
-from workbench.plans.diff import flatten
+from workbench.plans.checklist import Projected
 from workbench.plans.models import BusinessPlan
-from workbench.plans.services import StaleAssumptions, projection_of
+from workbench.plans.numbers import Difference, NumbersConflict
+from workbench.plans.numbers_form import NumbersForm, section_of_field
+from workbench.plans.services import projection_of
 from workbench.plans.warnings import PlanWarning, plan_warnings, sources_and_uses
 from workbench.plans.whatif import WHAT_IFS, scenario_for
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A value saved from another window that differs from the one typed here."""
-
-    path: str
-    saved: Any
-    typed: Any
+from workbench.web.templating import amounts, month_names
 
 
 @dataclass
@@ -42,7 +37,12 @@ class NumbersPanel:
     sources: Decimal | None = None
     uses: Decimal | None = None
     stale: str | None = None
-    differences: list[Difference] = field(default_factory=list)
+    differences: tuple[Difference, ...] = ()
+    #: The projection's months as the month-by-month table writes them ("mar 2027"; only on the cash-flow
+    #: page).
+    month_labels: tuple[str, ...] = ()
+    #: The rows of the month-by-month table (only for the cash-flow page), made in one go: see cashflow_rows.
+    cashflow_rows: Markup | None = None
 
 
 def loan_limit() -> Decimal:
@@ -55,26 +55,79 @@ def numbers_panel(
     section_key: str,
     origin: Mapping[str, list[int]] | None = None,
     *,
-    stale: StaleAssumptions | None = None,
+    projected: Projected | None = None,
+    conflict: NumbersConflict | None = None,
+    refused: Mapping[str, FieldError] | None = None,
 ) -> NumbersPanel:
-    result, error = projection_of(dict(document))
+    """The panel of ``document``; ``projected`` is its projection when the request has it already (the
+    document is then not read again), ``refused`` the typed values refused before storing."""
+    result, error = projected if projected is not None else projection_of(dict(document))
     panel = NumbersPanel(result)
     _place_errors(panel, error, section_key, origin)
-    if stale is not None:
-        panel.stale = next(iter(stale.errors.values()))
-        saved = flatten(financials.as_posted(plan.assumptions, section_key, get_locale().language))
-        typed = flatten(document)
-        panel.differences = [
-            Difference(path, saved.get(path), typed.get(path))
-            for path in sorted(saved.keys() | typed.keys())
-            if saved.get(path) != typed.get(path)
-        ]
+    panel.errors.update({name: financials.message_for(issue) for name, issue in (refused or {}).items()})
+    if conflict is not None:
+        panel.stale = str(financials.CONFLICT_MESSAGES[conflict.code])
+        panel.differences = conflict.differences
     if result is not None:
         panel.warnings = plan_warnings(result, loan_limit=loan_limit())
         panel.cash_chart = cash_chart(result)
         panel.revenue_chart = revenue_costs_chart(result)
         panel.sources, panel.uses = sources_and_uses(result)
+        if section_key == "cashflow":
+            panel.month_labels = month_labels(result.months)
+            panel.cashflow_rows = cashflow_rows(result, panel.month_labels)
     return panel
+
+
+#: The columns of the month-by-month table after the month: rows of the projection, summed when several.
+CASHFLOW_COLUMNS = (
+    ("revenue",),
+    ("variable_costs",),
+    ("fixed_costs",),
+    ("interest", "principal"),
+    ("tax",),
+    ("drawings",),
+    ("investment",),
+    ("financing_in",),
+    ("net_cash_flow",),
+)
+
+
+def cashflow_rows(result: ProjectionResult, labels: tuple[str, ...]) -> Markup:
+    """The <tr> rows of the month-by-month table (macro cashflow_table): one per month, every text escaped.
+    Made here because the table has hundreds of cells: a template loop over them costs more than the
+    projection itself."""
+    table = result.table
+    columns = [amounts(*(table[row] for row in rows)) for rows in CASHFLOW_COLUMNS]
+    closing = amounts(table["closing_cash"])
+    lines = []
+    for index, value in enumerate(table["closing_cash"]):
+        cells = "".join(f"<td>{escape(column[index])}</td>" for column in columns)
+        negative = ' class="negative"' if value < 0 else ""
+        lines.append(
+            f'<tr{negative}><th scope="row"><span class="month-number">{index + 1}</span> '
+            f"{escape(labels[index])}</th>{cells}"
+            f'<td class="closing">{escape(closing[index])}</td></tr>'
+        )
+    return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
+
+
+def error_slots(form: NumbersForm, errors: Mapping[str, str]) -> Markup:
+    """The error line of every field of the page, out of band (the htmx recompute answer): each is set to its
+    message or emptied. Made here, escaped, because a page has hundreds of fields."""
+    names = [name for name in form.values if "-seasonality-" not in name]
+    names.extend(form.group.tables)
+    names.extend(f"revenue_streams-{row}-seasonality" for row in form.rows.get("revenue_streams", []))
+    slot = '<p class="error" id="error-{}" hx-swap-oob="true">{}</p>'
+    lines = (slot.format(escape(name), escape(errors.get(name, ""))) for name in names)
+    return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped
+
+
+def month_labels(months: tuple[str, ...]) -> tuple[str, ...]:
+    """Calendar months "YYYY-MM" as the month-by-month table writes them: the month's short name in the
+    page's language and the year ("mar 2027"), the names looked up once per request."""
+    names = month_names()
+    return tuple(f"{names[int(month[5:]) - 1]} {month[:4]}" for month in months)
 
 
 def _place_errors(
@@ -84,7 +137,7 @@ def _place_errors(
     origin: Mapping[str, list[int]] | None,
 ) -> None:
     for name, message in financials.field_errors(error, origin).items():
-        where = financials.section_of_field(name)
+        where = section_of_field(name)
         if where == section_key:
             panel.errors[name] = message
         else:

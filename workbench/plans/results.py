@@ -16,7 +16,7 @@ def results_document(result: ProjectionResult) -> dict[str, Any]:
     return {
         "months": list(result.months),
         "table": {row: [str(v) for v in values] for row, values in result.table.items()},
-        "metrics": {name: _json_value(value) for name, value in result.metrics.items()},
+        "metrics": {name: _json_value(value) for name, value in result.metrics.as_dict().items()},
     }
 
 

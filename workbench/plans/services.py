@@ -7,6 +7,7 @@ tab, a phone that was offline) never overwrites newer text: it comes back as a C
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,8 +72,8 @@ class SaveOutcome:
         return bool(self.saved)
 
 
-class StaleAssumptions(DomainError):
-    """The numbers were saved from another tab since this page loaded them."""
+class StaleAssumptions(Exception):
+    """The numbers were saved from another tab since this page loaded them (the page words it)."""
 
 
 def business_type_of(plan: BusinessPlan | PlanVersion) -> BusinessType:
@@ -268,7 +269,7 @@ def save_assumptions(
     if base_revision == plan.assumptions_revision and assumptions == plan.assumptions:
         return
     if base_revision == plan.assumptions_revision:
-        stored = copy.deepcopy(assumptions)
+        stored = json.loads(json.dumps(assumptions))  # a copy of its own (JSON, as stored), fast
         moment = utcnow()
         result = db.session.execute(
             update(BusinessPlan)
@@ -286,14 +287,7 @@ def save_assumptions(
         db.session.refresh(plan, ["assumptions", "assumptions_revision", "updated_at"])
         if assumptions == plan.assumptions:
             return
-    raise StaleAssumptions(
-        {
-            "": _(
-                "These numbers were changed in another window since you opened this page. Your values "
-                "are shown below and were not saved: keep yours or use the saved ones."
-            )
-        }
-    )
+    raise StaleAssumptions(plan.id)
 
 
 def projection_of(

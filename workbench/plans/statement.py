@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from workbench.finance import ROWS, ProjectionResult
 
@@ -28,14 +27,6 @@ BLOCK_SIZES = (12, 6, 4, 3)
 #: How many characters of amounts a block's number columns may hold side by side (one amount per column,
 #: plus two characters of padding each). Calibrated on a landscape A4 page at 7.5 pt and a 1280 px screen.
 LINE_CHARACTERS = 150
-
-
-def metric(result: ProjectionResult, name: str) -> Any:
-    """One of the plan's metrics, whether the finance core hands them as a mapping or as an object."""
-    metrics = result.metrics
-    if isinstance(metrics, dict):
-        return metrics[name]
-    return getattr(metrics, name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ calls a service. The same POST serves a plain form (redirect after saving) and h
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date, get_locale
@@ -19,13 +20,15 @@ from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.plans import exports, financials, services
+from workbench.plans import numbers_form as forms_of_numbers
 from workbench.plans.catalogue import business_types
 from workbench.plans.checklist import plan_checklist, progress
 from workbench.plans.diff import compare_versions
 from workbench.plans.forms import ImportForm, NewPlanForm, RequestChangesForm
 from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, PlanVersion
-from workbench.plans.panels import numbers_panel, what_if_panel
+from workbench.plans.numbers import save_numbers
+from workbench.plans.panels import error_slots, numbers_panel, what_if_panel
 from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
 from workbench.plans.results import stored_results
 from workbench.plans.statement import cash_flow_statement
@@ -147,62 +150,58 @@ def numbers(plan_id: int, section_key: str):
     plan = load_plan(plan_id, can_edit_plan)
     template = services.business_type_of(plan)
     current = template.section(section_key)
-    if current is None or not financials.is_numbers_section(section_key):
+    if current is None or not forms_of_numbers.is_numbers_section(section_key):
         abort(404)
     language = get_locale().language
     # Values too long or above their range are refused here: they keep their saved value, the page shows
     # what was typed with the message (posted.refused), and nothing unreadable is stored.
-    posted = financials.read_form(request.form, section_key, language, plan.assumptions)
-    document = financials.merged(plan.assumptions, posted.part)
+    posted = forms_of_numbers.read_form(request.form, section_key, language, plan.assumptions)
     try:
         base_revision = int(request.form.get("assumptions_rev", ""))
     except ValueError:
         base_revision = -1
-    if request.form.get("keep_mine"):
-        base_revision = plan.assumptions_revision
-    stale = None
-    # Posting back what is saved changes nothing, from any window: no new revision, no conflict.
-    if document != financials.as_posted(plan.assumptions, section_key, language):
-        try:
-            services.save_assumptions(plan, document, base_revision, current_user)
-        except services.StaleAssumptions as error:
-            stale = error
-        db.session.commit()
+    keep_mine = bool(request.form.get("keep_mine"))
+    outcome = save_numbers(plan, section_key, posted.part, base_revision, current_user, keep_mine=keep_mine)
+    # The one projection of this request: the panel, its warnings and the checklist all read it.
+    projected = services.projection_of(outcome.document)
+    panel = numbers_panel(
+        plan,
+        outcome.document,
+        section_key,
+        posted.origin,
+        projected=projected,
+        conflict=outcome.conflict,
+        refused=posted.refused,
+    )
+    # Without a conflict the stored numbers are the page's (saved now, or equal already).
+    stored_projection = projected if outcome.conflict is None else None
     restructured = bool(request.form.get("add") or request.form.get("remove"))
-    panel = numbers_panel(plan, document, section_key, posted.origin, stale=stale)
-    panel.errors.update(posted.refused)
+    render_page = partial(
+        _render_section,
+        plan,
+        template,
+        current,
+        True,
+        services.SaveOutcome(),
+        {},
+        numbers_form=posted.form,
+        panel=panel,
+        projected=stored_projection,
+    )
     if is_htmx_fragment_request():
-        if restructured or stale:  # the rows or the conflict box change: the whole editor is swapped
-            html = _render_section(
-                plan,
-                template,
-                current,
-                True,
-                services.SaveOutcome(),
-                {},
-                fragment="numbers_editor",
-                numbers_form=posted.form,
-                panel=panel,
-            )
-            return html, 200, {"HX-Retarget": "#numbers-editor", "HX-Reswap": "outerHTML"}
-        return _render_section(
-            plan,
-            template,
-            current,
-            True,
-            services.SaveOutcome(),
-            {},
-            fragment="numbers_autosave",
-            numbers_form=posted.form,
-            panel=panel,
-        )
-    if panel.errors or stale or restructured:
-        status = 409 if stale else 422 if panel.errors else 200
-        return _render_section(
-            plan, template, current, True, services.SaveOutcome(), {}, numbers_form=posted.form, panel=panel
-        ), status
-    flash(_("Saved."), "success")
-    return redirect(_after_save_url(plan, template, current), code=303)
+        if restructured or outcome.conflict:  # new rows or the conflict box: the whole editor is swapped
+            html = render_page(fragment="numbers_editor")
+            response = html, 200, {"HX-Retarget": "#numbers-editor", "HX-Reswap": "outerHTML"}
+        else:
+            response = render_page(fragment="numbers_autosave"), 200, {}
+    elif panel.errors or outcome.conflict or restructured:
+        response = render_page(), 409 if outcome.conflict else 422 if panel.errors else 200, {}
+    else:
+        flash(_("Saved."), "success")
+        response = redirect(_after_save_url(plan, template, current), code=303)
+    # Committed once the answer is made: the page reads the plan as this request left it, not reloaded.
+    db.session.commit()
+    return response
 
 
 @bp.post("/<int:plan_id>/submit")
@@ -259,6 +258,7 @@ def version(plan_id: int, number: int):
         template=services.business_type_of(frozen),
         results=stored_results(frozen.results),
         language=get_locale().language,
+        financials=financials,
     )
 
 
@@ -371,7 +371,8 @@ def _imported_title(chosen: str, original: str) -> str:
 
 def _render_printable(plan: BusinessPlan) -> str:
     template = services.business_type_of(plan)
-    result, _error = services.projection_of(plan.assumptions)
+    projected = services.projection_of(plan.assumptions)
+    result = projected[0]
     return render(
         "plans/print.html",
         plan=plan,
@@ -379,7 +380,7 @@ def _render_printable(plan: BusinessPlan) -> str:
         language=get_locale().language,
         answers=services.answers_document(plan),
         result=result,
-        panel=numbers_panel(plan, plan.assumptions, "cashflow") if result else None,
+        panel=numbers_panel(plan, plan.assumptions, "cashflow", projected=projected) if result else None,
         statement=cash_flow_statement(result) if result else None,
         financials=financials,
     )
@@ -436,15 +437,29 @@ def _after_save_url(plan: BusinessPlan, template, current) -> str:
 
 
 def _render_section(
-    plan, template, current, editable, outcome, typed, fragment=None, numbers_form=None, panel=None
+    plan,
+    template,
+    current,
+    editable,
+    outcome,
+    typed,
+    fragment=None,
+    numbers_form=None,
+    panel=None,
+    projected=None,
 ):
-    items = plan_checklist(plan)
+    """``projected``: the projection of the plan's stored numbers, when the request has it already."""
     keys = [s.key for s in template.sections]
     index = keys.index(current.key)
     language = get_locale().language
-    if financials.is_numbers_section(current.key):
-        numbers_form = numbers_form or financials.form_from_document(plan.assumptions, current.key, language)
-        panel = panel or numbers_panel(plan, plan.assumptions, current.key)
+    if forms_of_numbers.is_numbers_section(current.key):
+        if projected is None and panel is None:
+            projected = services.projection_of(plan.assumptions)
+        numbers_form = numbers_form or forms_of_numbers.form_from_document(
+            plan.assumptions, current.key, language
+        )
+        panel = panel or numbers_panel(plan, plan.assumptions, current.key, projected=projected)
+    items = plan_checklist(plan, projected)
     what_if = (
         what_if_panel(plan, request.args.getlist("what_if")) if current.kind in {"risks", "summary"} else None
     )
@@ -469,6 +484,7 @@ def _render_section(
         rtl_languages=RTL_ANSWER_LANGUAGES,
         numbers_form=numbers_form,
         panel=panel,
+        error_slots=error_slots(numbers_form, panel.errors) if fragment == "numbers_autosave" else None,
         what_if=what_if,
         financials=financials,
         answers=services.answers_document(plan) if current.kind == "summary" else {},

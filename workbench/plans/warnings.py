@@ -3,12 +3,12 @@
 :func:`plan_warnings` reads a ProjectionResult (its metrics, its rows and the parsed assumptions) and returns
 the warnings that apply, always in this order:
 
-1. ``cash_shortfall`` (field "cashflow"): the lowest closing cash is below zero.
-2. ``sources_short`` (field "funding"): the money to start (own funds + grants + loan principals) is less
-   than the startup costs. ``sources_excess`` (field "funding"): it is more, the plan has a loan, and the
+1. ``cash_shortfall`` (field "own_funds"): the lowest closing cash is below zero.
+2. ``sources_short`` (field "own_funds"): the money to start (own funds + grants + loan principals) is less
+   than the startup costs. ``sources_excess`` (field "loans"): it is more, the plan has a loan, and the
    extra is not needed later: the lowest closing cash is at least the extra (so borrowing that much less
    would not make cash go below zero; money kept to cover the first months' losses is not "too much").
-3. ``drawings_above_profit`` (field "drawings"): the owner takes drawings and the average monthly
+3. ``drawings_above_profit`` (field "owner_drawings"): the owner takes drawings and the average monthly
    operating_profit - interest - tax over the horizon, rounded to cents, is below them.
 4. ``loan_above_limit`` (field "loans"): the loan principals add up to more than the programme's limit.
 5. ``low_dscr`` (field "loans"): the DSCR exists and is below ``min_dscr`` (exactly ``min_dscr`` is fine).
@@ -30,8 +30,8 @@ from workbench.finance import ProjectionResult
 from workbench.web.templating import day, money, number
 
 DEFAULT_MIN_DSCR = Decimal("1.2")
-#: The ids of the form areas a warning can point at.
-FIELDS = ("startup_costs", "funding", "revenue_streams", "fixed_costs", "drawings", "loans", "cashflow")
+#: The fields of the document (the field registry's keys) a warning can point at.
+FIELDS = ("own_funds", "loans", "owner_drawings", "revenue_streams")
 _CENT = Decimal("0.01")
 _ZERO = Decimal(0)
 
@@ -39,7 +39,7 @@ _ZERO = Decimal(0)
 @dataclass(frozen=True, slots=True)
 class PlanWarning:
     code: str
-    field: str  # one of FIELDS: the id of the form area to change
+    field: str  # one of FIELDS: the field to change (its page and element id: financials.field_link)
     message: str
 
 
@@ -77,18 +77,18 @@ def plan_warnings(
     a = result.assumptions
     warnings: list[PlanWarning] = []
 
-    min_cash: Decimal = metrics["min_cash"]
+    min_cash: Decimal = metrics.min_cash
     if min_cash < 0:
-        month = metrics["min_cash_month"]
+        month = metrics.min_cash_month
         message = _(
             "In month %(month)d (%(label)s) your cash falls to %(amount)s: "
             "you need %(gap)s more or lower costs.",
             month=month,
             label=month_name(result.months[month - 1]),
             amount=money(min_cash),
-            gap=money(metrics["funding_gap"]),
+            gap=money(metrics.funding_gap),
         )
-        warnings.append(PlanWarning("cash_shortfall", "cashflow", message))
+        warnings.append(PlanWarning("cash_shortfall", "own_funds", message))
 
     sources, uses = sources_and_uses(result)
     borrowed = sum((loan.principal for loan in a.loans), _ZERO)
@@ -100,7 +100,7 @@ def plan_warnings(
             gap=money(uses - sources),
             uses=money(uses),
         )
-        warnings.append(PlanWarning("sources_short", "funding", message))
+        warnings.append(PlanWarning("sources_short", "own_funds", message))
     elif sources > uses and borrowed > 0 and min_cash >= sources - uses:
         message = _(
             "The money to start (%(sources)s) is %(extra)s more than what starting costs (%(uses)s): "
@@ -109,7 +109,7 @@ def plan_warnings(
             extra=money(sources - uses),
             uses=money(uses),
         )
-        warnings.append(PlanWarning("sources_excess", "funding", message))
+        warnings.append(PlanWarning("sources_excess", "loans", message))
 
     if a.owner_drawings > 0:
         profit = average_monthly_profit(result)
@@ -121,7 +121,7 @@ def plan_warnings(
                 drawings=money(a.owner_drawings),
                 profit=money(profit),
             )
-            warnings.append(PlanWarning("drawings_above_profit", "drawings", message))
+            warnings.append(PlanWarning("drawings_above_profit", "owner_drawings", message))
 
     if borrowed > loan_limit:
         message = _(
@@ -131,7 +131,7 @@ def plan_warnings(
         )
         warnings.append(PlanWarning("loan_above_limit", "loans", message))
 
-    dscr: Decimal | None = metrics["dscr"]
+    dscr: Decimal | None = metrics.dscr
     if dscr is not None and dscr < min_dscr:
         message = _(
             "Your repayment capacity (DSCR) is %(dscr)s: the business earns %(dscr)s euros for each euro of "
@@ -141,7 +141,7 @@ def plan_warnings(
         )
         warnings.append(PlanWarning("low_dscr", "loans", message))
 
-    if metrics["break_even_month"] is None:
+    if metrics.break_even_month is None:
         message = _("With these numbers the business never covers its monthly costs.")
         warnings.append(PlanWarning("never_breaks_even", "revenue_streams", message))
 
