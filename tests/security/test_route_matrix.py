@@ -14,8 +14,8 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans.services import create_plan, submit_plan
+from workbench.programme.services import assign_mentor
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
 LOGIN = 302  # anonymous visitors are sent to the login page
