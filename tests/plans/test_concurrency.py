@@ -241,7 +241,8 @@ def test_a_double_click_on_submit_makes_one_version_and_a_clear_message(app: Fla
         told = sorted(message for tab in tabs for message in flashes(tab))
         assert told == [
             "Nothing changed since you last sent this plan.",
-            "Version 1 of your plan was sent to your mentor.",
+            "Version 1 of your plan is sent. No mentor is assigned to you yet: the programme's manager will "
+            "assign one, who will then review it.",
         ], f"round {round_}"
         assert [v.number for v in versions_of(plan.id)] == [1]
         assert review_state(db.session.get(BusinessPlan, plan.id)) == ReviewState.SUBMITTED

@@ -52,7 +52,7 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.assign_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
-    "plans.index": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED)},
+    "plans.index": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.new": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED), "POST": (LOGIN, 200, DENIED, DENIED, DENIED)},
     "plans.overview": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.section": {"GET": (LOGIN, 200, 200, DENIED, 200), "POST": (LOGIN, 303, DENIED, DENIED, DENIED)},
