@@ -202,7 +202,7 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     expect(phone.locator(".checklist")).to_have_count(0)
     assert_fits_phone(phone, "overview")
     phone.get_by_role("button", name="Send my plan to my mentor").click()
-    expect(phone.locator(".flash-success")).to_have_text("Version 1 of your plan was sent to your mentor.")
+    expect(phone.locator(".flash-success")).to_have_text("Version 1 of your plan was sent to Marco Bianchi.")
     expect(phone.locator(".badge-status")).to_have_text("Sent for review")
     expect(phone.get_by_role("link", name="Version 1")).to_be_visible()
     assert_fits_phone(phone, "overview, sent")
