@@ -1,4 +1,5 @@
-"""Shared fixtures: one app per test session, a clean database per test, one fixture per role.
+"""Shared fixtures: one app per test session, a clean database per test, one fixture per role, and one
+``signed_in`` client (the trainee, or whoever ``@pytest.mark.signed_in("mentor")`` names).
 
 The suite runs on SQLite by default and on PostgreSQL when WORKBENCH_TEST_DATABASE_URL is set, e.g.
 WORKBENCH_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test
@@ -145,6 +146,27 @@ def officer(app_context: None) -> User:
 @pytest.fixture
 def manager(app_context: None) -> User:
     return make_person("giulia.rossi@example.org", [Role.MANAGER], "Giulia Rossi", locale="en")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "signed_in(person): whom the signed_in fixture logs in, by fixture name (default: trainee)",
+    )
+
+
+@pytest.fixture
+def signed_in(request: pytest.FixtureRequest, client: FlaskClient) -> FlaskClient:
+    """The client, logged in as the trainee; ``@pytest.mark.signed_in("manager")`` (any fixture that gives a
+    User) or ``parametrize("signed_in", [...], indirect=True)`` names someone else. To change person within
+    a test, call tests.support.login_as."""
+    marker = request.node.get_closest_marker("signed_in")
+    person = getattr(request, "param", None) or (marker.args[0] if marker else "trainee")
+    login_as(client, request.getfixturevalue(person))
+    return client
+
+
+# The role-named clients below predate signed_in; tests/programme still uses them.
 
 
 @pytest.fixture

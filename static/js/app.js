@@ -20,6 +20,18 @@
 
   document.documentElement.classList.add("js");
 
+  // The characters typed so far in an answer, beside its length rule (the server writes the first count).
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!target.id || target.tagName !== "TEXTAREA") {
+      return;
+    }
+    var count = document.querySelector('[data-count-of="' + target.id + '"]');
+    if (count) {
+      count.textContent = String(Array.from(target.value.trim()).length);
+    }
+  });
+
   // One-time links are selected on focus, ready to copy.
   document.addEventListener("focusin", function (event) {
     if (event.target.id === "one-time-link") {

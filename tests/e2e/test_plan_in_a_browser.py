@@ -111,6 +111,9 @@ def type_answers(page: Page, section, *, pause: bool = False) -> None:
         box = page.get_by_label(question.prompt("en"))
         expect(box).to_have_value("")
         box.fill(ANSWERS[question.key])
+        # The count beside the length rule follows the typing.
+        count = page.locator(f'[data-count-of="answer-{question.key}"]')
+        expect(count).to_have_text(str(len(ANSWERS[question.key].strip())))
         if not pause:
             box.press("Tab")
     if questions:
@@ -176,6 +179,15 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     drawings.fill("900")
     expect(shortfall).to_have_count(0)
     expect(results.locator(".plan-warning")).to_have_count(0)
+    # The typical rows are the template's: the plan counts them once the trainee makes them theirs, and
+    # the section's count in the navigation follows the autosave.
+    missing = phone.locator(".section-nav li.current .missing-count")
+    expect(missing).to_be_visible()
+    sold = phone.locator("#area-revenue_streams > .numbers-row").first
+    sold.get_by_label("What", exact=True).fill("Made-to-measure wax dresses")
+    monthly = phone.locator("#area-fixed_costs > .numbers-row").first
+    monthly.get_by_label("What", exact=True).fill("Workshop rent, Mestre")
+    expect(missing).to_have_count(0)
     assert phone.evaluate("window.samePage === true"), "the page reloaded instead of swapping the results"
     assert_fits_phone(phone, "sales_costs, after the warning")
     save_and_continue(phone)
@@ -192,7 +204,8 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     save_and_continue(phone)
 
     on_section(phone, sections["summary"])
-    expect(phone.locator(".section-nav li:not(.complete)")).to_have_count(0)
+    expect(phone.locator(".section-nav .missing-count")).to_have_count(0)
+    expect(phone.locator(".section-nav li.complete")).to_have_count(len(text_sections) + 3)
     phone.get_by_role("link", name="Check my plan").click()
 
     # The overview: nothing missing, send it, version 1 is kept.

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from workbench.finance import AssumptionsError, parse_assumptions, project
 from workbench.finance.errors import NumberError
-from workbench.finance.money import MAX_MAGNITUDE, to_cents, to_decimal
+from workbench.finance.money import MAX_MAGNITUDE, read_typed_number, to_cents, to_decimal
 
 HOSTILE = [
     "1e1000000",
@@ -114,3 +114,26 @@ def test_any_document_is_projected_or_refused_with_field_errors(changes) -> None
     except AssumptionsError as error:
         issues = error.issues
         assert issues
+
+
+@settings(max_examples=300, deadline=200)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789٠١٢٣eE.,-+ %€EUR\u00a0\u202f'\u2212٫٬\u200f", max_size=120),
+        st.text(max_size=200),
+    ),
+    st.sampled_from([",", "."]),
+)
+def test_any_typed_text_is_read_in_bounds_or_refused_with_a_code(text: str, decimal_symbol: str) -> None:
+    code = None
+    try:
+        result = read_typed_number(text, decimal_symbol)
+    except NumberError as error:
+        code = error.code
+    if code is not None:
+        assert code in {"not_a_number", "exponent", "too_long", "too_large"}
+        return
+    assert result.is_finite()
+    assert abs(result) < MAX_MAGNITUDE
+    assert "e" not in text.lower().replace("eur", "")  # exponent notation is never read
+    int(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -407,7 +408,8 @@ def test_the_cash_macro_draws_one_rect_per_month(app: Flask, app_context: None) 
     assert result.months[-1] in desc.text
     assert len(svg.findall(f".//{SVG}circle[@class='marker marker-min-cash']")) == 1
     assert len(svg.findall(f".//{SVG}line[@class='zero-line']")) == 1
-    assert len(svg.findall(f".//{SVG}text[@class='tick']")) == len(chart.y_ticks) + len(chart.x_ticks)
+    ticks = [t for t in svg.iter(SVG + "text") if "tick" in t.get("class", "").split()]
+    assert len(ticks) == len(chart.y_ticks) + sum(t.labelled for t in chart.x_ticks)
     assert 'class="chart-legend"' in html
     assert "line-scenario" not in html
 
@@ -465,3 +467,87 @@ def test_a_single_month_draws_dots_where_a_line_would_be_invisible(app: Flask, a
     dots = [c for c in svg_of(html).iter(SVG + "circle") if c.get("class", "").startswith("dot ")]
     assert sorted(d.get("class") for d in dots) == ["dot dot-costs", "dot dot-outgoings", "dot dot-revenue"]
     assert {float(d.get("cx")) for d in dots} == {chart.marker("break_even").x}
+
+
+# Text in the charts --------------------------------------------------------------------------------------
+
+
+def render_in(app: Flask, language: str, source: str, **context: object) -> str:
+    with app.test_request_context(), force_locale(language):
+        return render_template_string(source, **context)
+
+
+@pytest.mark.parametrize("language", ["it", "en", "fr", "ar"])
+def test_the_svg_draws_no_words_only_amounts_and_months(app: Flask, app_context: None, language: str) -> None:
+    """WeasyPrint draws SVG text without shaping or bidi: an Arabic word there came out reversed and unjoined
+    in the PDF ("Break-even" over the line). The words are in the HTML legend; the SVG holds amounts and
+    "YYYY-MM" months only, with no direction marks, so they read left to right everywhere."""
+    losing = project(plan(own_funds=0, startup_costs=[{"amount": 30000}]))  # cash far below zero
+    assert losing.metrics["break_even_month"] is not None
+    for chart in (cash_chart(losing), revenue_costs_chart(losing)):
+        html = render_in(
+            app, language, '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}', c=chart
+        )
+        texts = [element.text or "" for element in svg_of(html).iter(SVG + "text")]
+        assert len(texts) == len(chart.y_ticks) + sum(t.labelled for t in chart.x_ticks)
+        for text in texts:
+            assert not [c for c in text if unicodedata.category(c).startswith("L")], text
+            assert not [c for c in text if unicodedata.bidirectional(c) in {"R", "AL", "RLE", "RLO"}], text
+            assert "\u200f" not in text
+            assert "\u061c" not in text
+
+
+def test_a_negative_axis_amount_reads_minus_first_in_arabic(app: Flask, app_context: None) -> None:
+    """It read "10,000- €": the Arabic format starts with a right-to-left mark, which turned the minus sign
+    around on the left-to-right axis."""
+    chart = cash_chart(project(plan(own_funds=0, startup_costs=[{"amount": 30000}])))
+    assert chart.y_ticks[0].value < 0
+    html = render_in(app, "ar", '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}', c=chart)
+    axis = svg_of(html).find(f".//{SVG}g[@class='axis axis-y']")
+    labels = [element.text for element in axis.iter(SVG + "text")]
+    assert labels[0].startswith("-")
+    assert labels[0].replace("\u00a0", " ").endswith(" €")
+    assert svg_of(html).get("direction") == "ltr"
+
+
+@pytest.mark.parametrize("months", [1, 3, 12, 24, 36, 60, 120])
+@pytest.mark.parametrize("amounts", ["small", "huge"])
+def test_month_labels_stay_clear_of_the_amounts_and_of_each_other(months: int, amounts: str) -> None:
+    """The first month's label used to be centred under month 1 and ran into the y axis's lowest amount; with
+    long amounts (a wide margin) and ten years, labels ran into each other. A label is drawn only where it
+    fits; on a phone, where labels are drawn large, only the "major" ones."""
+    streams = [{"units_per_month": 9, "unit_price": 9}]
+    if amounts == "huge":
+        streams = [{"units_per_month": 1000000, "unit_price": 1000}]
+    chart = cash_chart(project(plan(months=months, revenue_streams=streams)))
+    assert chart.x_ticks[0].labelled
+    assert chart.x_ticks[0].major  # the first month is always labelled
+    for size, chosen in (
+        (7.8, [t for t in chart.x_ticks if t.labelled]),
+        (13.5, [t for t in chart.x_ticks if t.major]),
+    ):
+        label = 7 * size  # "YYYY-MM", in viewBox units
+        spans = []
+        for tick in chosen:
+            start = {"start": tick.label_x, "middle": tick.label_x - label / 2, "end": tick.label_x - label}[
+                tick.anchor
+            ]
+            assert start >= chart.plot.left - 0.01  # never under the y axis's amounts
+            assert start + label <= chart.width + 0.01
+            spans.append((start, start + label))
+        for left, right in itertools.pairwise(spans):
+            assert left[1] < right[0], f"two labels overlap at font size {size}"
+    assert all(t.labelled for t in chart.x_ticks if t.major)
+    assert chart.x_label_y <= chart.height - 8
+
+
+def test_the_legend_keeps_months_and_amounts_left_to_right(app: Flask, app_context: None) -> None:
+    result = project(plan())
+    html = render_in(
+        app,
+        "ar",
+        '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}',
+        c=revenue_costs_chart(result),
+    )
+    month = result.months[result.metrics["break_even_month"] - 1]
+    assert f'<bdi dir="ltr" class="ltr-value">{month}</bdi>' in html

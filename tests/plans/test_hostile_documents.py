@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
-from tests.plans.test_numbers_views import simple_assumptions
+from tests.factories import assumptions, make_plan
 from tests.support import login_as
 from workbench.extensions import db
 from workbench.plans import services
@@ -26,7 +26,7 @@ from workbench.programme.services import assign_mentor
 def sound() -> dict:
     """The simple plan of the numbers-page tests, with a loan."""
     loan = {"name": "Micro", "principal": 5000, "annual_rate": 0.05, "term_months": 24}
-    return {**simple_assumptions(), "loans": [loan]}
+    return assumptions(language="fr", loans=[loan])
 
 
 def with_stream(**changes) -> dict:
@@ -79,7 +79,7 @@ PAGES = (
 def seed(plan: BusinessPlan, document: dict) -> None:
     """Store the document directly, as an old row would hold it, in the draft and in a second version."""
     plan.assumptions = document
-    for number, assumptions in ((1, sound()), (2, document)):
+    for number, frozen in ((1, sound()), (2, document)):
         db.session.add(
             PlanVersion(
                 plan=plan,
@@ -88,7 +88,7 @@ def seed(plan: BusinessPlan, document: dict) -> None:
                 template_version=plan.template_version,
                 title=plan.title,
                 answers={},
-                assumptions=assumptions,
+                assumptions=frozen,
                 results={},
                 submitted_by_id=plan.owner_id,
             )
@@ -98,11 +98,7 @@ def seed(plan: BusinessPlan, document: dict) -> None:
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=sound()
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, sound())
 
 
 def notice(language: str) -> str:

@@ -40,7 +40,7 @@ def test_a_new_plan_starts_from_the_templates_typical_numbers(plan, trainee) -> 
     template = services.business_type_of(plan)
     assert plan.owner_id == trainee.id
     assert plan.template_version == template.version
-    assert plan.assumptions == template.default_assumptions
+    assert plan.assumptions == template.typical_numbers(trainee.locale)
     assert plan.answers == []
     assert review_state(plan) == ReviewState.DRAFT
     assert audit_events("plan.created")[0].object_id == plan.id

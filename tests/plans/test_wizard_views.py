@@ -37,11 +37,10 @@ def revision(html: str, key: str) -> int:
     return int(found.group(1))
 
 
-def test_trainee_starts_a_plan_and_lands_on_the_first_section(client: FlaskClient, trainee) -> None:
-    login_as(client, trainee)
-    assert client.get("/plans").status_code == 200
-    assert client.get("/plans/new").status_code == 200
-    response = client.post(
+def test_trainee_starts_a_plan_and_lands_on_the_first_section(signed_in: FlaskClient) -> None:
+    assert signed_in.get("/plans").status_code == 200
+    assert signed_in.get("/plans/new").status_code == 200
+    response = signed_in.post(
         "/plans/new", data={"business_type": "shop", "title": "Mini market", "start_from": "typical"}
     )
     assert response.status_code == 303
@@ -50,9 +49,8 @@ def test_trainee_starts_a_plan_and_lands_on_the_first_section(client: FlaskClien
     assert plan.title == "Mini market"
 
 
-def test_choosing_no_business_type_is_an_error_at_the_field(client: FlaskClient, trainee) -> None:
-    login_as(client, trainee)
-    response = client.post("/plans/new", data={"title": "Kept title", "start_from": "typical"})
+def test_choosing_no_business_type_is_an_error_at_the_field(signed_in: FlaskClient) -> None:
+    response = signed_in.post("/plans/new", data={"title": "Kept title", "start_from": "typical"})
     html = response.get_data(as_text=True)
     assert 'id="business_type-error"' in html
     assert 'value="Kept title"' in html
@@ -60,10 +58,9 @@ def test_choosing_no_business_type_is_an_error_at_the_field(client: FlaskClient,
 
 
 def test_a_section_page_shows_questions_help_example_progress_and_every_section(
-    client: FlaskClient, trainee, plan
+    signed_in: FlaskClient, plan
 ) -> None:
-    login_as(client, trainee)
-    html = client.get(f"/plans/{plan.id}/sections/about_you").get_data(as_text=True)
+    html = signed_in.get(f"/plans/{plan.id}/sections/about_you").get_data(as_text=True)
     assert 'id="answer-skills"' in html
     assert 'id="help-skills"' in html  # help and a worked example beside the question
     assert "<progress" in html
@@ -72,9 +69,8 @@ def test_a_section_page_shows_questions_help_example_progress_and_every_section(
         assert f"/plans/{plan.id}/sections/{section.key}" in html
 
 
-def test_saving_without_javascript_redirects_to_the_next_section(client: FlaskClient, trainee, plan) -> None:
-    login_as(client, trainee)
-    response = client.post(
+def test_saving_without_javascript_redirects_to_the_next_section(signed_in: FlaskClient, plan) -> None:
+    response = signed_in.post(
         f"/plans/{plan.id}/sections/about_you",
         data={
             "answer-skills": "Cuoca per dieci anni a Dakar.",
@@ -90,9 +86,8 @@ def test_saving_without_javascript_redirects_to_the_next_section(client: FlaskCl
     assert (answer.text, answer.language) == ("Cuoca per dieci anni a Dakar.", "it")
 
 
-def test_autosave_answers_a_fragment_with_the_new_revision(client: FlaskClient, trainee, plan) -> None:
-    login_as(client, trainee)
-    response = client.post(
+def test_autosave_answers_a_fragment_with_the_new_revision(signed_in: FlaskClient, plan) -> None:
+    response = signed_in.post(
         f"/plans/{plan.id}/sections/about_you",
         data={"answer-skills": "I cook.", "language-skills": "en", "rev-skills": "0"},
         headers=HTMX,
@@ -105,25 +100,22 @@ def test_autosave_answers_a_fragment_with_the_new_revision(client: FlaskClient, 
     assert 'id="plan-progress" hx-swap-oob="true"' in html
 
 
-def test_two_tabs_the_stale_one_sees_both_texts_and_nothing_is_lost(
-    client: FlaskClient, trainee, plan
-) -> None:
-    login_as(client, trainee)
+def test_two_tabs_the_stale_one_sees_both_texts_and_nothing_is_lost(signed_in: FlaskClient, plan) -> None:
     url = f"/plans/{plan.id}/sections/idea"
-    tab_a = client.get(url).get_data(as_text=True)
-    tab_b = client.get(url).get_data(as_text=True)
+    tab_a = signed_in.get(url).get_data(as_text=True)
+    tab_b = signed_in.get(url).get_data(as_text=True)
     assert revision(tab_a, "idea") == revision(tab_b, "idea") == 0
-    client.post(
+    signed_in.post(
         url, data={"answer-idea": "Text from tab A.", "language-idea": "en", "rev-idea": "0"}, headers=HTMX
     )
-    client.post(
+    signed_in.post(
         url,
         data={"answer-idea": "Text from tab A, more.", "language-idea": "en", "rev-idea": "1"},
         headers=HTMX,
     )
 
     # Tab B still thinks revision 0 and types something else: a conflict, shown with both texts.
-    stale = client.post(
+    stale = signed_in.post(
         url, data={"answer-idea": "Text from tab B.", "language-idea": "en", "rev-idea": "0"}, headers=HTMX
     )
     html = stale.get_data(as_text=True)
@@ -134,14 +126,16 @@ def test_two_tabs_the_stale_one_sees_both_texts_and_nothing_is_lost(
     assert db.session.get(BusinessPlan, plan.id).answer("idea").text == "Text from tab A, more."
 
     # Without JavaScript the page comes back with tab B's text in the box and tab A's text beside it.
-    page = client.post(url, data={"answer-idea": "Text from tab B.", "language-idea": "en", "rev-idea": "0"})
+    page = signed_in.post(
+        url, data={"answer-idea": "Text from tab B.", "language-idea": "en", "rev-idea": "0"}
+    )
     assert page.status_code == 409
     body = page.get_data(as_text=True)
     assert textarea(body, "idea") == "Text from tab B."
     assert "Text from tab A, more." in body
 
     # "Keep my text" saves tab B's text over the newer one, on purpose.
-    kept = client.post(
+    kept = signed_in.post(
         url,
         data={"answer-idea": "Text from tab B.", "language-idea": "en", "rev-idea": "0", "keep_mine": "idea"},
     )
@@ -150,11 +144,10 @@ def test_two_tabs_the_stale_one_sees_both_texts_and_nothing_is_lost(
     assert db.session.get(BusinessPlan, plan.id).answer("idea").text == "Text from tab B."
 
 
-def test_use_the_other_text_leaves_the_stored_text(client: FlaskClient, trainee, plan) -> None:
-    login_as(client, trainee)
+def test_use_the_other_text_leaves_the_stored_text(signed_in: FlaskClient, plan) -> None:
     url = f"/plans/{plan.id}/sections/idea"
-    client.post(url, data={"answer-idea": "Newer.", "language-idea": "en", "rev-idea": "0"})
-    response = client.post(
+    signed_in.post(url, data={"answer-idea": "Newer.", "language-idea": "en", "rev-idea": "0"})
+    response = signed_in.post(
         url,
         data={"answer-idea": "Older.", "language-idea": "en", "rev-idea": "0", "use_theirs": "idea"},
         headers=HTMX,
@@ -165,10 +158,9 @@ def test_use_the_other_text_leaves_the_stored_text(client: FlaskClient, trainee,
 
 
 def test_an_answer_in_an_unknown_language_is_refused_at_the_field_and_kept(
-    client: FlaskClient, trainee, plan
+    signed_in: FlaskClient, plan
 ) -> None:
-    login_as(client, trainee)
-    response = client.post(
+    response = signed_in.post(
         f"/plans/{plan.id}/sections/idea",
         data={"answer-idea": "Mon idée.", "language-idea": "xx", "rev-idea": "0"},
     )
@@ -273,13 +265,12 @@ def test_another_persons_plan_answers_exactly_as_a_plan_that_does_not_exist(
 
 
 def test_keep_my_text_that_loses_to_a_newer_save_shows_the_newer_text_instead_of_refreshing(
-    app, client: FlaskClient, trainee, plan, monkeypatch
+    app, signed_in: FlaskClient, plan, monkeypatch
 ) -> None:
     """Keeping one's text saves over the revision the request read. If another tab saves in between, the
     choice is a conflict again with the newest text: no overwrite, no refresh that drops the typed text."""
-    login_as(client, trainee)
     url = f"/plans/{plan.id}/sections/idea"
-    client.post(url, data={"answer-idea": "Tab A.", "language-idea": "en", "rev-idea": "0"}, headers=HTMX)
+    signed_in.post(url, data={"answer-idea": "Tab A.", "language-idea": "en", "rev-idea": "0"}, headers=HTMX)
     save_answers = services.save_answers
 
     def another_tab_saves_first(plan_, edits, actor):
@@ -291,7 +282,7 @@ def test_keep_my_text_that_loses_to_a_newer_save_shows_the_newer_text_instead_of
         return save_answers(plan_, edits, actor)
 
     monkeypatch.setattr(services, "save_answers", another_tab_saves_first)
-    kept = client.post(
+    kept = signed_in.post(
         url,
         data={"answer-idea": "Tab B.", "language-idea": "en", "rev-idea": "0", "keep_mine": "idea"},
         headers=HTMX,

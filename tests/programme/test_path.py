@@ -10,6 +10,7 @@ from tests.support import login_as, make_person, path_states
 from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
+from workbench.plans import services as plan_services
 from workbench.programme.journey import STEPS, trainee_path
 from workbench.programme.models import Enrolment
 from workbench.programme.services import complete_training
@@ -102,3 +103,15 @@ def test_the_empty_state_is_there_in_the_mentors_own_language(as_mentor: FlaskCl
     assert 'lang="it"' in html
     assert 'class="empty-state"' in html
     assert re.search(r'<p class="empty-title">\S.*</p>', html)
+
+
+def test_a_plan_just_started_is_not_a_drafted_plan_a_complete_one_is(
+    as_trainee: FlaskClient, trainee: User, enrolment: Enrolment, manager: User
+) -> None:
+    complete_training(enrolment, manager)
+    plan_services.create_plan(owner=trainee, business_type="food", title="")
+    db.session.commit()
+    assert path_states(as_trainee.get("/path").get_data(as_text=True))[2] == "next"
+    plan_services.create_plan(owner=trainee, business_type="shop", title="", from_example=True)
+    db.session.commit()
+    assert path_states(as_trainee.get("/path").get_data(as_text=True))[:4] == ["done", "done", "done", "next"]

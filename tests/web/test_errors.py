@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import login_as, make_app
+from tests.support import make_app
 from workbench.extensions import db
 
 
@@ -20,9 +21,9 @@ def test_unknown_page_gets_a_friendly_404_with_a_way_home(client: FlaskClient) -
     assert "<html" in html  # the whole layout, not a bare message
 
 
-def test_missing_object_is_a_404_before_any_403(client: FlaskClient, manager) -> None:
-    login_as(client, manager)
-    assert client.get("/programme/cohorts/999999").status_code == 404
+@pytest.mark.signed_in("manager")
+def test_missing_object_is_a_404_before_any_403(signed_in: FlaskClient) -> None:
+    assert signed_in.get("/programme/cohorts/999999").status_code == 404
 
 
 def test_wrong_method_gets_405_page(client: FlaskClient) -> None:
@@ -31,12 +32,11 @@ def test_wrong_method_gets_405_page(client: FlaskClient) -> None:
     assert "This action cannot be done this way" in response.get_data(as_text=True)
 
 
-def test_forbidden_page_is_translated(client: FlaskClient, trainee) -> None:
-    login_as(client, trainee)  # the trainee reads French
-    response = client.get("/programme")
+def test_forbidden_page_is_translated(signed_in: FlaskClient) -> None:
+    response = signed_in.get("/programme")
     assert response.status_code == 403
     html = response.get_data(as_text=True)
-    assert '<html lang="fr"' in html
+    assert '<html lang="fr"' in html  # the trainee reads French
     assert "This page is not for your role" not in html
 
 

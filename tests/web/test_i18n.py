@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
@@ -20,9 +21,9 @@ from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support import login_as
 from workbench.audit.models import AuditEvent
 from workbench.extensions import db
+from workbench.plans import services
 from workbench.web.templating import amounts, day, money, number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,9 +101,8 @@ def test_browser_language_is_used_until_a_choice_is_made(client: FlaskClient) ->
     assert '<html lang="it"' in html  # Italian when the browser asks for none of ours
 
 
-def test_a_logged_in_persons_choice_is_saved_on_their_account(client: FlaskClient, trainee) -> None:
-    login_as(client, trainee)
-    client.post("/language", data={"locale": "ar", "next": "/path"})
+def test_a_logged_in_persons_choice_is_saved_on_their_account(signed_in: FlaskClient, trainee) -> None:
+    signed_in.post("/language", data={"locale": "ar", "next": "/path"})
     db.session.refresh(trainee)
     assert trainee.locale == "ar"
     event = db.session.scalars(
@@ -110,7 +110,7 @@ def test_a_logged_in_persons_choice_is_saved_on_their_account(client: FlaskClien
     ).one()
     assert event.before == {"locale": "fr"}
     assert event.after == {"locale": "ar"}
-    assert 'dir="rtl"' in client.get("/path").get_data(as_text=True)
+    assert 'dir="rtl"' in signed_in.get("/path").get_data(as_text=True)
 
 
 def test_an_unknown_language_is_refused(client: FlaskClient) -> None:
@@ -183,3 +183,34 @@ def test_amounts_sums_rows_month_by_month(app: Flask) -> None:
             "1.210,50",
             "-0,25",
         ]
+
+
+def test_switching_language_after_an_invalid_no_js_post_returns_to_the_page_not_a_405(
+    signed_in: FlaskClient, trainee
+) -> None:
+    client = signed_in
+    plan = services.create_plan(owner=trainee, business_type="food", title="Fatou's Kitchen")
+    db.session.commit()
+    page = f"/plans/{plan.id}/sections/startup"
+    client.get(page)
+    posted = client.post(
+        f"/plans/{plan.id}/numbers/startup",
+        data={"own_funds": "1e3", "assumptions_rev": "1"},
+        headers={"Referer": f"http://workbench.test{page}"},
+    )
+    assert posted.status_code == 422
+    back = re.search(r'name="next" value="([^"]*)"', posted.get_data(as_text=True))
+    assert back
+    assert back.group(1) == page  # the page the form was on, not the POST-only URL
+    switched = client.post("/language", data={"locale": "en", "next": back.group(1)})
+    assert switched.status_code == 303
+    assert client.get(switched.headers["Location"]).status_code == 200
+
+
+def test_the_language_switch_never_redirects_to_a_url_that_only_posts(signed_in: FlaskClient) -> None:
+    client = signed_in
+    response = client.post("/language", data={"locale": "en", "next": "/plans/1/numbers/startup"})
+    assert response.status_code == 303
+    assert urlsplit(response.headers["Location"]).path == "/"
+    kept = client.post("/language", data={"locale": "en", "next": "/plans?x=1"})
+    assert kept.headers["Location"].endswith("/plans?x=1")

@@ -14,7 +14,7 @@ from workbench.errors import DomainError
 from workbench.extensions import db, limiter
 from workbench.programme.services import register_trainee
 from workbench.web.forms import apply_domain_error, country_choices
-from workbench.web.i18n import SESSION_KEY
+from workbench.web.i18n import SESSION_KEY, answers_get
 from workbench.web.navigation import home_url, safe_next
 from workbench.web.templating import render
 
@@ -164,4 +164,7 @@ def set_language():
     if current_user.is_authenticated:
         services.set_locale(current_user, form.locale.data)
         db.session.commit()
-    return redirect(safe_next(form.next.data) or url_for("auth.index"), code=303)
+    target = safe_next(form.next.data)
+    if target is None or not answers_get(target):  # never send the browser to GET a URL that only posts
+        target = url_for("auth.index")
+    return redirect(target, code=303)

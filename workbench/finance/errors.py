@@ -23,6 +23,7 @@ MESSAGES: Mapping[str, str] = {
     "not_positive": "Must be greater than zero.",
     "out_of_range": "Must be between {min} and {max}.",
     "too_long": "Too long to be a number.",
+    "exponent": "Write the number in full, without exponent notation (1000, not 1e3).",
     "too_large": "Must be at most {max}.",
     "too_many_rows": "Give at most {max} entries.",
     "projection_too_large": "These numbers make amounts too large to count: lower them.",
@@ -57,8 +58,8 @@ class FinanceError(ValueError):
 
 
 class NumberError(FinanceError):
-    """A value that cannot be read as a number in bounds; ``code`` is "not_a_number", "too_long" or
-    "too_large" (a key of MESSAGES)."""
+    """A value that cannot be read as a number in bounds; ``code`` is "not_a_number", "too_long",
+    "too_large" or, for typed text only, "exponent" (a key of MESSAGES)."""
 
     def __init__(self, code: str, detail: str) -> None:
         self.code = code

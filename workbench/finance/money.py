@@ -81,6 +81,76 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
+#: Spaces people and locales put between groups of thousands: space, no-break, narrow no-break, thin, figure;
+#: apostrophes (Swiss grouping) and the Arabic thousands separator.
+_GROUP_MARKS = " \u00a0\u202f\u2009\u2007'\u2019\u066c"
+#: Marks that direct right-to-left text and carry no meaning in a number (pasted from Arabic pages).
+_DIRECTION_MARKS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+_CURRENCY = re.compile(r"^(?:€|eur)\s*|\s*(?:€|eur)$", re.IGNORECASE)
+_TYPED = re.compile(r"^[\d.,\u066b" + _GROUP_MARKS + r"]+$")
+_EXPONENT = re.compile(r"^[\d.,\u066b" + _GROUP_MARKS + r"]*\d\s*[eE]\s*[-+\u2212]?\s*\d")
+
+
+def read_typed_number(text: str, decimal_symbol: str = ".") -> Decimal:
+    """A number as a person types it, in bounds (:func:`to_decimal`); NumberError when it is refused.
+
+    Accepted: a leading "+" or "-" (also the typographic minus), "€" or "EUR" before or after, groups of
+    three digits separated by spaces (also no-break and narrow ones), apostrophes or the Arabic thousands
+    separator (U+066C), the Arabic decimal separator (U+066B) and Arabic-Indic digits. "." and ",": with
+    both, the last one is the decimal sign; with one, it groups thousands when it comes before exactly
+    three digits each time and is not the locale's ``decimal_symbol`` (or appears more than once), else it
+    is the decimal sign. Refused: exponent notation ("1e3", code "exponent": people do not mean it, and it
+    hid huge numbers), groups that are not of three digits ("12 5", "1.2.3": "not_a_number") and anything
+    else. The length is capped before any other work.
+    """
+    if len(text) > MAX_NUMBER_TEXT:
+        raise NumberError("too_long", "the text is too long to be a number")
+    body = text.translate(_DIRECTION_MARKS).strip().replace("\u2212", "-")
+    sign = ""
+    for _side in range(2):  # the sign may come before or after the currency: "-€ 5", "€ -5"
+        if body[:1] in {"+", "-"}:
+            if sign:
+                raise NumberError("not_a_number", "two signs")
+            sign, body = body[:1], body[1:].strip()
+        body = _CURRENCY.sub("", body, count=1).strip()
+    body = _CURRENCY.sub("", body).strip()
+    if _EXPONENT.match(body):
+        raise NumberError("exponent", "a number in exponent notation")
+    if not body or not _TYPED.match(body) or not any(c.isdigit() for c in body):
+        raise NumberError("not_a_number", f"not a number: {text!r}")
+    whole, decimal_sign, fraction = _split_decimal(body, decimal_symbol)
+    if any(not c.isdigit() for c in fraction):
+        raise NumberError("not_a_number", "grouping after the decimal sign")
+    groups = re.split("[" + _GROUP_MARKS + ".,]", whole)
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(group) != 3 for group in groups[1:])):
+        raise NumberError("not_a_number", "thousands are grouped by three digits")
+    digits = "".join(groups)
+    return to_decimal(f"{sign}{digits or '0'}{'.' + fraction if decimal_sign else ''}")
+
+
+def _split_decimal(body: str, decimal_symbol: str) -> tuple[str, str, str]:
+    """(whole part with its group marks, the decimal sign found or "", the fraction's digits)."""
+    if "\u066b" in body:
+        whole, _, fraction = body.partition("\u066b")
+        return whole, "\u066b", fraction
+    if "," in body and "." in body:
+        decimal_sign = "," if body.rfind(",") > body.rfind(".") else "."
+    elif "," in body or "." in body:
+        decimal_sign = "," if "," in body else "."
+        parts = body.split(decimal_sign)
+        grouping = len(parts) > 2 or (decimal_sign != decimal_symbol and len(parts[-1]) == 3)
+        if grouping:
+            return body, "", ""
+    else:
+        return body, "", ""
+    whole, _, fraction = body.rpartition(decimal_sign)
+    if not fraction and not whole:
+        raise NumberError("not_a_number", "a sign without digits")
+    return whole, decimal_sign, fraction
+
+
 def to_cents(value: object) -> Decimal:
     """Round to cents, ROUND_HALF_UP: ``to_cents("2.675") == Decimal("2.68")``; never returns "-0.00"."""
     result = to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -15,22 +15,33 @@ always includes 0, so bars grow up or down from the zero line.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from workbench.finance import ProjectionResult
+from workbench.plans.statement import metric
 
 WIDTH = 640
 HEIGHT = 260
 #: Target number of intervals between y ticks; the result has between 3 and 8 intervals.
 Y_INTERVALS = 5
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
-_TOP, _RIGHT, _BOTTOM = 12.0, 28.0, 26.0
-#: Rough width of one character of a tick label, to size the left margin: font-size 11 in the macros, 18 on a
-#: phone (charts.css), where the 640-unit chart is drawn about half size.
-_CHAR_WIDTH = 10.4
+_TOP, _RIGHT, _BOTTOM = 16.0, 28.0, 36.0
+#: Where the month labels' baseline lies below the plot: room for the largest label font.
+X_LABEL_OFFSET = 26.0
+#: Rough width of one character of a tick label at the largest font the labels get: font-size 11 in the macros
+#: (and the PDF), up to 24 in charts.css where the 640-unit chart is drawn on a phone at about half size, so
+#: that labels stay at least 11 px tall.
+_CHAR_WIDTH = 13.5
+#: Half the width of a month label ("2027-03") at the largest font, and the least space between two labels:
+#: labels closer than that to the previous one are "minor" and left out on a phone.
+_LABEL_HALF = 3.5 * _CHAR_WIDTH
+_LABEL_GAP = 12.0
+#: The same at the ordinary font (13 in charts.css, 11 in the PDF): labels closer than this are not drawn.
+_SMALL_LABEL_HALF = 3.5 * 7.8
 _MIN_LEFT, _MAX_LEFT = 52.0, 200.0
 _BAR_SHARE = 0.7  # of the band
 _MAX_BAR_WIDTH = 48.0
@@ -90,9 +101,19 @@ class YTick:
 
 @dataclass(frozen=True, slots=True)
 class XTick:
+    """A labelled month. The label is centred under its tick (``anchor`` "middle" at ``x``) unless that would
+    run past the plot's left end or the chart's right edge: then it starts at the plot's left end ("start")
+    or ends at the tick ("end"), clear of the amounts on the y axis. ``major``: kept where labels are large
+    (a phone); the others are drawn only where there is room. Without ``labelled`` only the tick is drawn: its
+    label would run into the previous one."""
+
     month: int  # 1-based
     label: str  # "YYYY-MM"
     x: float
+    anchor: str = "middle"
+    label_x: float = 0.0
+    major: bool = True
+    labelled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +155,11 @@ class Chart:
     @property
     def view_box(self) -> str:
         return f"0 0 {self.width} {self.height}"
+
+    @property
+    def x_label_y(self) -> float:
+        """The baseline of the month labels."""
+        return _r(self.plot.bottom + X_LABEL_OFFSET)
 
     @property
     def first_month(self) -> str:
@@ -255,6 +281,32 @@ class _Frame:
             )
         return tuple(bars)
 
+    def x_ticks(self, months: Sequence[int]) -> tuple[XTick, ...]:
+        """Ticked months. A tick's label is drawn ("labelled") when it starts clear of the previous label at
+        the ordinary font, and is "major" when it is also clear of the previous major one at the largest font
+        (the first month is both)."""
+        ticks, free_from, major_from = [], -math.inf, -math.inf
+        for month in months:
+            x = self.centre(month)
+            if x - _LABEL_HALF < self.plot.left:
+                anchor, start = "start", self.plot.left
+            elif x + _LABEL_HALF > WIDTH:
+                anchor, start = "end", x - 2 * _LABEL_HALF
+            else:
+                anchor, start = "middle", x - _LABEL_HALF
+            # Where the label starts at the ordinary font.
+            half = _SMALL_LABEL_HALF
+            small = {"start": start, "middle": x - half, "end": x - 2 * half}[anchor]
+            labelled = small >= free_from
+            major = labelled and start >= major_from
+            if labelled:
+                free_from = small + 2 * _SMALL_LABEL_HALF + _LABEL_GAP
+            if major:
+                major_from = start + 2 * _LABEL_HALF + _LABEL_GAP
+            label_x = {"start": start, "middle": x, "end": x}[anchor]
+            ticks.append(XTick(month, self.months[month - 1], x, anchor, _r(label_x), major, labelled))
+        return tuple(ticks)
+
     def marker(self, kind: str, month: int, value: Decimal) -> Marker:
         return Marker(kind, month, self.months[month - 1], value, self.centre(month), self.y(value))
 
@@ -267,9 +319,7 @@ class _Frame:
         markers: tuple[Marker, ...],
     ) -> Chart:
         every = _x_tick_every(len(self.months))
-        x_ticks = tuple(
-            XTick(m, self.months[m - 1], self.centre(m)) for m in range(1, len(self.months) + 1, every)
-        )
+        x_ticks = self.x_ticks(range(1, len(self.months) + 1, every))
         low, high = min(main), max(main)
         return Chart(
             kind=kind,
@@ -301,7 +351,7 @@ def cash_chart(result: ProjectionResult, compare: ProjectionResult | None = None
         values += compare.table["closing_cash"]
     frame = _Frame(result.months, values)
     series = () if compare is None else (frame.series("scenario", compare.table["closing_cash"]),)
-    min_month = result.metrics["min_cash_month"]
+    min_month = metric(result, "min_cash_month")
     marker = frame.marker("min_cash", min_month, closing[min_month - 1])
     return frame.chart("cash", closing, frame.bars(closing), series, (marker,))
 
@@ -331,6 +381,6 @@ def revenue_costs_chart(result: ProjectionResult) -> Chart:
         frame.series("costs", costs),
         frame.series("outgoings", outgoings),
     )
-    break_even = result.metrics["break_even_month"]
+    break_even = metric(result, "break_even_month")
     markers = () if break_even is None else (frame.marker("break_even", break_even, revenue[break_even - 1]),)
     return frame.chart("revenue_costs", revenue, (), series, markers)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from workbench.finance import AssumptionsError, project
+from workbench.finance import AssumptionsError, parse_assumptions, project
+from workbench.finance.money import to_decimal
+from workbench.plans.catalogue import LANGUAGES, BusinessType
 from workbench.plans.models import BusinessPlan
 
 
@@ -73,25 +78,28 @@ def plan_checklist(plan: BusinessPlan) -> list[ChecklistItem]:
 
 
 def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
+    from workbench.plans.services import business_type_of
+
     document = plan.assumptions
+    own = numbers_of_the_person(document, business_type_of(plan))
     items = [
         ChecklistItem(
             "startup",
             "startup_costs",
-            _("List what you need to buy or pay to start"),
-            bool(document.get("startup_costs")),
+            _said(document, own, "startup_costs", _("List what you need to buy or pay to start")),
+            bool(document.get("startup_costs")) and "startup_costs" in own,
         ),
         ChecklistItem(
             "sales_costs",
             "revenue_streams",
-            _("Say what you will sell, how many and at what price"),
-            bool(document.get("revenue_streams")),
+            _said(document, own, "revenue_streams", _("Say what you will sell, how many and at what price")),
+            bool(document.get("revenue_streams")) and "revenue_streams" in own,
         ),
         ChecklistItem(
             "sales_costs",
             "fixed_costs",
-            _("List the costs you pay every month"),
-            bool(document.get("fixed_costs")),
+            _said(document, own, "fixed_costs", _("List the costs you pay every month")),
+            bool(document.get("fixed_costs")) and "fixed_costs" in own,
         ),
     ]
     balance = sources_and_uses(plan)
@@ -112,10 +120,76 @@ def _financial_items(plan: BusinessPlan) -> list[ChecklistItem]:
                 "startup",
                 "funding",
                 _("Make the money to start equal to what starting costs"),
-                sources == uses and uses > 0,
+                sources == uses and uses > 0 and bool(own & STARTUP_NUMBERS),
             )
         )
     return items
+
+
+def _said(document: Mapping[str, Any], own: set[str], key: str, message: str) -> str:
+    """The item's message; for a list still holding the template's typical rows, what to do about them."""
+    if document.get(key) and key not in own:
+        return _(
+            "Put your own numbers in place of the typical ones (change, add or remove rows): %(what)s",
+            what=message,
+        )
+    return message
+
+
+#: The numbers whose values the person chooses (not the plan's calendar, which has sensible defaults).
+PERSON_NUMBERS = ("startup_costs", "own_funds", "grants", "loans", "revenue_streams", "fixed_costs")
+#: The numbers of the startup page: the money to start counts as balanced by the person once one is theirs.
+STARTUP_NUMBERS = frozenset({"startup_costs", "own_funds", "grants", "loans"})
+
+
+def numbers_of_the_person(document: Mapping[str, Any], template: BusinessType) -> set[str]:
+    """The numbers (of PERSON_NUMBERS) that are no longer the typical ones a new plan starts from.
+
+    Derived from the document, never recorded by hand: a new plan holds the template's typical numbers (in
+    the language it was made in), which are the template's, not the person's; once the person saves a list
+    with a changed row, a new row or a removed one, it is theirs. Plans from the example or from a file
+    start from numbers that differ from the typical ones, so they count as chosen. Values are compared as
+    the finance core reads them, so 9500 saved back as "9500.00" is no change."""
+    parsed = _parsed(document)
+    if parsed is not None:
+        mine, typical = parsed, [variant for variant, _raw in _typical_numbers(template)]
+    else:  # refused by the core (the checklist says so): the values as stored, numbers made comparable
+        mine = {key: _loose(document.get(key)) for key in PERSON_NUMBERS}
+        typical = [raw for _variant, raw in _typical_numbers(template)]
+    return {key for key in PERSON_NUMBERS if all(mine[key] != variant.get(key) for variant in typical)}
+
+
+@cache
+def _typical_numbers(template: BusinessType) -> tuple[tuple[dict[str, Any], dict[str, Any]], ...]:
+    """The template's typical numbers, once per language of its row names: as the core reads them, and raw."""
+    found = []
+    for language in LANGUAGES:
+        document = template.typical_numbers(language)
+        parsed = _parsed(document) or {}
+        found.append((parsed, {key: _loose(document.get(key)) for key in PERSON_NUMBERS}))
+    return tuple(found)
+
+
+def _parsed(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The person's numbers as the finance core reads them (defaults filled in, amounts as Decimals)."""
+    try:
+        parsed = parse_assumptions(document)
+    except (AssumptionsError, TypeError):
+        return None
+    return {key: getattr(parsed, key) for key in PERSON_NUMBERS}
+
+
+def _loose(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _loose(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_loose(v) for v in value)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            return to_decimal(value)
+        except ValueError:
+            return value
+    return value
 
 
 def progress(items: list[ChecklistItem]) -> int:

@@ -8,24 +8,29 @@ import json
 import logging
 import math
 import re
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from workbench.auth.models import User
 from workbench.errors import DomainError
-from workbench.finance import AssumptionsError, ProjectionResult, project
+from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, project
 from workbench.finance.money import MAX_NUMBER_TEXT
 from workbench.plans import financials
 from workbench.plans.catalogue import UnknownBusinessType, get_business_type
 from workbench.plans.models import BusinessPlan
+from workbench.plans.statement import metric, years
 
 #: Marks a file as Workbench assumptions, so a wrong file is refused with a clear message.
 JSON_FORMAT = "workbench.assumptions"
@@ -117,42 +122,412 @@ def _refused_constant(text: str) -> str:
     return text
 
 
-def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: dict[str, str]) -> bytes:
-    """One sheet with the monthly cash-flow table (numbers as numbers), one with the key figures."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Cash flow")[:31]
-    bold = Font(bold=True)
-    # Stored text may hold characters a spreadsheet cannot (typed before they were refused): leave them out.
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", plan.title)])
-    sheet["A1"].data_type = "s"  # a title such as "=HYPERLINK(...)" is text, never a formula
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Month"), *result.months])
+# --- spreadsheet --------------------------------------------------------------------------------------------
+
+#: Number formats; the spreadsheet application writes grouping and decimal signs in its own locale.
+EURO = '#,##0.00 "€";[Red]-#,##0.00 "€"'
+PERCENT_FORMAT = "0.00%"
+MONTH_FORMAT = "mmm yyyy"
+WHOLE_FORMAT = "0"
+NUMBER_FORMAT = "#,##0.####"
+_FORMATS = {
+    financials.MONEY: EURO,
+    financials.PERCENT: PERCENT_FORMAT,
+    financials.WHOLE: WHOLE_FORMAT,
+    financials.NUMBER: NUMBER_FORMAT,
+    financials.YEAR_MONTH: MONTH_FORMAT,
+}
+_BOLD = Font(bold=True)
+_HEADING = Font(bold=True, size=14)
+_QUIET = Font(color="667085", size=9)
+_NEGATIVE = PatternFill("solid", fgColor="FDE2E1")
+_SHEET_NAME_UNSAFE = re.compile(r"[\\/*?:\[\]]")
+#: Rows the cash-flow sheet computes from the rows above it, so that the sums can be checked in the sheet.
+_DERIVED = {
+    "gross_profit": (("revenue", 1), ("variable_costs", -1)),
+    "operating_profit": (("gross_profit", 1), ("fixed_costs", -1)),
+    "net_cash_flow": (
+        ("financing_in", 1),
+        ("revenue", 1),
+        ("variable_costs", -1),
+        ("fixed_costs", -1),
+        ("interest", -1),
+        ("principal", -1),
+        ("tax", -1),
+        ("drawings", -1),
+        ("investment", -1),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AssumptionRow:
+    """One input of the plan on the assumptions sheet: ``path`` in the assumptions document
+    (``loans[0].principal``), its label in the page's language, its kind (financials' MONEY, PERCENT...), its
+    value as the finance core read it, and the heading of its group ("Loans 1: Microcredito")."""
+
+    path: str
+    label: str
+    kind: str
+    value: Any
+    group: str = ""
+
+
+def assumption_rows(assumptions: Assumptions) -> list[AssumptionRow]:
+    """Every input of the plan, with the labels of the numbers pages, in their order."""
+    rows: list[AssumptionRow] = []
+    general = _("General")
+    for key in ("start_month", "months", "opening_cash", "own_funds", "owner_drawings", "tax_rate"):
+        single = financials.SINGLES[key]
+        rows.append(AssumptionRow(key, str(single.label), single.kind, getattr(assumptions, key), general))
+    rows.append(
+        AssumptionRow(
+            "discount_rate",
+            _("Discount rate for the net present value (%)"),
+            financials.PERCENT,
+            assumptions.discount_rate,
+            general,
+        )
+    )
+    for key, table in financials.TABLES.items():
+        for index, item in enumerate(getattr(assumptions, key)):
+            group = f"{table.title} {index + 1}" + (f": {item.name}" if item.name else "")
+            for column in table.columns:
+                value = getattr(item, column.key)
+                if column.kind == financials.METHOD:
+                    value = str(financials.METHOD_LABELS.get(value, value))
+                rows.append(
+                    AssumptionRow(
+                        f"{key}[{index}].{column.key}", str(column.label), column.kind, value, group
+                    )
+                )
+            if table.seasonality:
+                busy = _("Busy and quiet months")
+                for month, (name, factor) in enumerate(zip(month_names(), item.seasonality, strict=True)):
+                    rows.append(
+                        AssumptionRow(
+                            f"{key}[{index}].seasonality[{month}]",
+                            f"{busy}: {name}",
+                            financials.NUMBER,
+                            factor,
+                            group,
+                        )
+                    )
+    return rows
+
+
+def month_names() -> list[str]:
+    """January to December, abbreviated, in the page's language."""
+    names = get_locale().months["stand-alone"]["abbreviated"]
+    return [names[month] for month in range(1, 13)]
+
+
+def _sheet_name(text: str) -> str:
+    return _SHEET_NAME_UNSAFE.sub(" ", text)[:31]
+
+
+def _ref(sheet: Worksheet, row: int, column: int) -> str:
+    """An absolute reference to a cell of another sheet: 'Assumptions'!$B$7."""
+    name = sheet.title.replace("'", "''")
+    return f"'{name}'!${get_column_letter(column)}${row}"
+
+
+def _typed(kind: str, value: Any) -> Any:
+    """A value as the spreadsheet holds it: numbers as numbers, "YYYY-MM" months as dates."""
+    if kind == financials.YEAR_MONTH:
+        year, month = (int(part) for part in str(value).split("-"))
+        return date(year, month, 1)
+    if isinstance(value, Decimal):
+        return int(value) if kind == financials.WHOLE else float(value)
+    return value
+
+
+def _text(cell, value: str) -> None:
+    """Text the person typed: kept as text, never read as a formula; characters a spreadsheet cannot hold are
+    left out."""
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"
+
+
+def assumptions_sheet(sheet: Worksheet, title: str, rows: list[AssumptionRow]) -> dict[str, str]:
+    """Write the inputs, one a line under their group's heading (label, value, path in the document), and
+    return the reference of each value cell by path, for the formulas of the other sheets."""
+    _text(sheet["A1"], title)
+    sheet["A1"].font = _HEADING
+    sheet.append([_("What"), _("Value"), _("Field")])
     for cell in sheet[2]:
-        cell.font = bold
-    negative = PatternFill("solid", fgColor="FDE2E1")
+        cell.font = _BOLD
+    references: dict[str, str] = {}
+    group, line = None, 2
+    for row in rows:
+        if row.group != group:  # a blank line, then the group's heading
+            group, line = row.group, line + 2
+            _text(sheet.cell(row=line, column=1), group)
+            sheet.cell(row=line, column=1).font = _BOLD
+        line += 1
+        _text(sheet.cell(row=line, column=1), row.label)
+        value = sheet.cell(row=line, column=2)
+        if row.kind in (financials.TEXT, financials.METHOD) or row.value is None:
+            _text(value, str(row.value or ""))
+        else:
+            value.value = _typed(row.kind, row.value)
+            value.number_format = _FORMATS.get(row.kind, "General")
+        sheet.cell(row=line, column=3, value=row.path).font = _QUIET
+        references[row.path] = _ref(sheet, line, 2)
+    sheet.column_dimensions["A"].width = 44
+    sheet.column_dimensions["B"].width = 18
+    sheet.column_dimensions["C"].width = 30
+    return references
+
+
+def _inputs_formula(refs: list[str]) -> str | None:
+    return "=" + "+".join(refs) if refs else None
+
+
+def _input_formulas(result: ProjectionResult, references: dict[str, str]) -> dict[str, list[str | None]]:
+    """The rows that are plain sums of inputs, month by month, as formulas over the assumptions sheet (None
+    where nothing falls in a month): start-up spending, money in, drawings, and the monthly costs when no
+    amount has fractions of a cent (the core rounds their total to cents)."""
+    a = result.assumptions
+    count = len(result.months)
+    months = range(1, count + 1)
+    rows: dict[str, list[str | None]] = {}
+    rows["investment"] = [
+        _inputs_formula(
+            [references[f"startup_costs[{i}].amount"] for i, c in enumerate(a.startup_costs) if c.month == m]
+        )
+        for m in months
+    ]
+    rows["financing_in"] = [
+        _inputs_formula(
+            ([references["own_funds"]] if m == 1 and a.own_funds else [])
+            + [references[f"grants[{i}].amount"] for i, g in enumerate(a.grants) if g.month == m]
+            + [references[f"loans[{i}].principal"] for i, loan in enumerate(a.loans) if loan.month == m]
+        )
+        for m in months
+    ]
+    rows["drawings"] = [f"={references['owner_drawings']}" for _m in months]
+    if all(cost.monthly == cost.monthly.quantize(Decimal("0.01")) for cost in a.fixed_costs):
+        rows["fixed_costs"] = [
+            _inputs_formula(
+                [
+                    references[f"fixed_costs[{i}].monthly"]
+                    for i, c in enumerate(a.fixed_costs)
+                    if c.start_month <= m
+                ]
+            )
+            for m in months
+        ]
+    return rows
+
+
+def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: dict[str, str]) -> bytes:
+    """The plan as a loan officer audits it, in the page's language (right to left in Arabic):
+
+    - "Cash flow": one column per month (real dates) and a total; the rows that follow from others are
+      formulas (margins, net cash flow, cash at month start and end), the inputs' rows refer to the
+      assumptions sheet, and the core's figures (sales, loan installments, tax) are numbers.
+    - "Cash flow by year": sums of the months per plan year and in total, as formulas.
+    - "Key figures": break-even, lowest cash and the money missing (formulas), DSCR, NPV, IRR.
+    - "Assumptions": every input (:func:`assumptions_sheet`).
+    """
+    book = Workbook()
+    book.calculation.fullCalcOnLoad = True  # no cached values: the application computes on opening
+    right_to_left = get_locale().character_order == "right-to-left"
+    sheet = book.active
+    sheet.title = _sheet_name(_("Cash flow"))
+    years_sheet = book.create_sheet(_sheet_name(_("Cash flow by year")))
+    figures = book.create_sheet(_sheet_name(_("Key figures")))
+    inputs = book.create_sheet(_sheet_name(_("Assumptions")))
+    for each in book.worksheets:
+        each.sheet_view.rightToLeft = right_to_left
+    references = assumptions_sheet(inputs, plan.title, assumption_rows(result.assumptions))
+
+    count = len(result.months)
+    first, last, total = 2, count + 1, count + 2
+    _text(sheet["A1"], plan.title)
+    sheet["A1"].font = _HEADING
+    header = [_("Month"), *(_typed(financials.YEAR_MONTH, month) for month in result.months), _("Total")]
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = _BOLD
+        if isinstance(cell.value, date):
+            cell.number_format = MONTH_FORMAT
+    line_of = {row: index for index, row in enumerate(result.table, start=3)}
+    formulas = _input_formulas(result, references)
     for row, values in result.table.items():
-        sheet.append([row_labels.get(row, row), *(float(v) for v in values)])
-        line = sheet.max_row
-        for column, value in enumerate(values, start=2):
+        line = line_of[row]
+        sheet.cell(row=line, column=1, value=row_labels.get(row, row))
+        for month, value in enumerate(values, start=1):
+            column = month + 1
             cell = sheet.cell(row=line, column=column)
-            cell.number_format = "#,##0.00"
-            if row == "closing_cash" and value < 0:
-                cell.fill = negative
+            letter = get_column_letter(column)
+            if row in _DERIVED:
+                cell.value = "=" + "".join(
+                    f"{'+' if sign > 0 else '-'}{letter}{line_of[part]}" for part, sign in _DERIVED[row]
+                ).lstrip("+")
+            elif row == "opening_cash":
+                previous = get_column_letter(column - 1)
+                cell.value = (
+                    f"={references['opening_cash']}"
+                    if month == 1
+                    else f"={previous}{line_of['closing_cash']}"
+                )
+            elif row == "closing_cash":
+                cell.value = f"={letter}{line_of['opening_cash']}+{letter}{line_of['net_cash_flow']}"
+            elif row in formulas:
+                cell.value = formulas[row][month - 1] or 0
+            else:
+                cell.value = float(value)
+            cell.number_format = EURO
+        total_cell = sheet.cell(row=line, column=total)
+        if row == "opening_cash":
+            total_cell.value = f"={get_column_letter(first)}{line}"
+        elif row == "closing_cash":
+            total_cell.value = f"={get_column_letter(last)}{line}"
+        else:
+            total_cell.value = f"=SUM({get_column_letter(first)}{line}:{get_column_letter(last)}{line})"
+        total_cell.number_format = EURO
+        total_cell.font = _BOLD
         if row in {"net_cash_flow", "closing_cash", "operating_profit"}:
-            sheet.cell(row=line, column=1).font = bold
+            sheet.cell(row=line, column=1).font = _BOLD
+    closing = line_of["closing_cash"]
+    closing_range = f"{get_column_letter(first)}{closing}:{get_column_letter(last)}{closing}"
+    sheet.conditional_formatting.add(
+        closing_range, CellIsRule(operator="lessThan", formula=["0"], fill=_NEGATIVE)
+    )
     sheet.column_dimensions["A"].width = 34
-    for column in range(2, len(result.months) + 2):
-        sheet.column_dimensions[get_column_letter(column)].width = 12
+    for column in range(first, total + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 13
     sheet.freeze_panes = "B3"
 
-    figures = book.create_sheet(_("Key figures")[:31])
-    for name, value in result.metrics.items():
-        figures.append([name, _cell_value(value)])
-    figures.column_dimensions["A"].width = 24
+    _years_sheet(years_sheet, plan, result, row_labels, line_of, sheet)
+    _figures_sheet(figures, result, sheet, line_of)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _years_sheet(
+    years_sheet: Worksheet,
+    plan: BusinessPlan,
+    result: ProjectionResult,
+    row_labels: dict[str, str],
+    line_of: dict[str, int],
+    months_sheet: Worksheet,
+) -> None:
+    periods = years(len(result.months))
+    names = month_names()
+
+    def month(label: str) -> str:
+        return f"{names[int(label[5:]) - 1]} {label[:4]}"
+
+    _text(years_sheet["A1"], plan.title)
+    years_sheet["A1"].font = _HEADING
+    years_sheet.append(
+        [
+            _("Plan year"),
+            *(
+                _("Year %(n)d", n=p.year)
+                + f" ({month(result.months[p.first - 1])} – {month(result.months[p.last - 1])})"
+                for p in periods
+            ),
+            _("Total"),
+        ]
+    )
+    for cell in years_sheet[2]:
+        cell.font = _BOLD
+    name = months_sheet.title.replace("'", "''")
+    total = len(periods) + 2
+    for row in result.table:
+        line = line_of[row]
+        years_sheet.cell(row=line, column=1, value=row_labels.get(row, row))
+        for column, period in enumerate(periods, start=2):
+            start, end = get_column_letter(period.first + 1), get_column_letter(period.last + 1)
+            cell = years_sheet.cell(row=line, column=column)
+            if row == "opening_cash":
+                cell.value = f"='{name}'!{start}{line}"
+            elif row == "closing_cash":
+                cell.value = f"='{name}'!{end}{line}"
+            else:
+                cell.value = f"=SUM('{name}'!{start}{line}:{end}{line})"
+            cell.number_format = EURO
+        cell = years_sheet.cell(row=line, column=total)
+        if row == "opening_cash":
+            cell.value = f"=B{line}"
+        elif row == "closing_cash":
+            cell.value = f"={get_column_letter(total - 1)}{line}"
+        else:
+            cell.value = f"=SUM(B{line}:{get_column_letter(total - 1)}{line})"
+        cell.number_format = EURO
+        cell.font = _BOLD
+    years_sheet.column_dimensions["A"].width = 34
+    for column in range(2, total + 1):
+        years_sheet.column_dimensions[get_column_letter(column)].width = 30 if column < total else 16
+    years_sheet.freeze_panes = "B3"
+
+
+def _figures_sheet(
+    figures: Worksheet, result: ProjectionResult, months_sheet: Worksheet, line_of: dict[str, int]
+) -> None:
+    """The key figures, named in the page's language; lowest cash and the money missing are formulas over
+    the cash-flow sheet."""
+    name = months_sheet.title.replace("'", "''")
+    closing = line_of["closing_cash"]
+    last = get_column_letter(len(result.months) + 1)
+    not_reached = _("not within the plan")
+    figures.append([_("Key figures"), _("Value"), _("Month")])
+    for cell in figures[1]:
+        cell.font = _BOLD
+
+    def add(label: str, value: Any, number_format: str = "General", month: int | None = None) -> int:
+        figures.append([label, value])
+        line = figures.max_row
+        figures.cell(row=line, column=2).number_format = number_format
+        if month is not None:
+            when = figures.cell(
+                row=line, column=3, value=_typed(financials.YEAR_MONTH, result.months[month - 1])
+            )
+            when.number_format = MONTH_FORMAT
+        return line
+
+    break_even = metric(result, "break_even_month")
+    add(
+        _("Business covers its monthly costs from"),
+        break_even if break_even is not None else not_reached,
+        WHOLE_FORMAT,
+        break_even,
+    )
+    lowest = add(
+        _("Lowest cash"), f"=MIN('{name}'!B{closing}:{last}{closing})", EURO, metric(result, "min_cash_month")
+    )
+    add(_("Month of the lowest cash"), metric(result, "min_cash_month"), WHOLE_FORMAT)
+    add(_("Money missing"), f"=MAX(0,-B{lowest})", EURO)
+    dscr = metric(result, "dscr")
+    add(_("Repayment capacity (DSCR)"), float(dscr) if dscr is not None else _("no loan"), "0.00")
+    add(_("Net present value (NPV)"), float(metric(result, "npv")), EURO)
+    add(
+        _("Discount rate for the net present value (%)"),
+        float(metric(result, "discount_rate")),
+        PERCENT_FORMAT,
+    )
+    rate = metric(result, "irr")
+    add(
+        _("Internal rate of return (IRR, per year)"),
+        float(rate.annual) if rate.exists else _irr_message(rate.reason),
+        PERCENT_FORMAT,
+    )
+    payback = metric(result, "payback_month")
+    add(_("Payback month"), payback if payback is not None else not_reached, WHOLE_FORMAT, payback)
+    figures.column_dimensions["A"].width = 44
+    figures.column_dimensions["B"].width = 18
+    figures.column_dimensions["C"].width = 12
+
+
+def _irr_message(reason: str) -> str:
+    if reason == "multiple_roots":
+        return _("There is no single internal rate of return: several rates make the cash flows worth zero.")
+    return _("There is no internal rate of return: the business's cash flows never turn into a return.")
 
 
 def plan_pdf(html: str, base_url: str, static_folder: str) -> bytes:
@@ -225,12 +600,3 @@ def _nesting(value: Any) -> int:
             break
         depth += 1
     return depth
-
-
-def _cell_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if value is None or isinstance(value, int | float | str):
-        return value
-    annual = getattr(value, "annual", None)
-    return float(annual) if annual is not None else getattr(value, "status", str(value))

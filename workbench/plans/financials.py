@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from workbench.finance import AssumptionsError
 from workbench.finance.assumptions import MAX_ROWS, field_range
 from workbench.finance.errors import FieldError, NumberError
-from workbench.finance.money import MAX_NUMBER_TEXT, to_decimal
+from workbench.finance.money import read_typed_number, to_decimal
 
 TEXT, MONEY, NUMBER, PERCENT, WHOLE, YEAR_MONTH, METHOD = (
     "text",
@@ -214,8 +214,6 @@ def is_numbers_section(section_key: str) -> bool:
 
 # --- numbers as typed ---------------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-
 
 def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
     """Read "1250,50", "1.250,50", "1,250.50", "9.5" or "9,5"; None when it is not a number (or is refused by
@@ -227,32 +225,10 @@ def parse_number(text: str, decimal_symbol: str) -> Decimal | None:
 
 
 def read_number(text: str, decimal_symbol: str) -> Decimal:
-    """A typed number in the person's notation, through the finance core's bounded reader; NumberError (with
-    its code: "not_a_number", "too_long", "too_large") when it is refused. The length is capped before any
-    other work, so any text is answered in microseconds.
-
-    With both signs, the last one is the decimal sign. With one sign: the locale's decimal sign is decimal;
-    the other one is a thousands separator only when followed by exactly three digits each time."""
-    if len(text) > MAX_NUMBER_TEXT:
-        raise NumberError("too_long", "the text is too long to be a number")
-    cleaned = _SPACES.sub("", text.strip()).replace("\u2212", "-")
-    if not cleaned:
-        raise NumberError("not_a_number", "no number given")
-    if "," in cleaned and "." in cleaned:
-        decimal_sign = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        group = "." if decimal_sign == "," else ","
-        cleaned = cleaned.replace(group, "").replace(decimal_sign, ".")
-    elif "," in cleaned or "." in cleaned:
-        sign = "," if "," in cleaned else "."
-        parts = cleaned.split(sign)
-        grouping = len(parts) > 2 or (sign != decimal_symbol and len(parts[-1]) == 3)
-        if grouping and all(len(part) == 3 for part in parts[1:]):
-            cleaned = "".join(parts)
-        elif len(parts) == 2:
-            cleaned = ".".join(parts)
-        else:
-            raise NumberError("not_a_number", "not a number")
-    return to_decimal(cleaned)
+    """A typed number in the person's notation (:func:`workbench.finance.money.read_typed_number`: currency
+    signs, grouping spaces, the Arabic signs), through the finance core's bounded reader; NumberError (with
+    its code: "not_a_number", "exponent", "too_long", "too_large") when it is refused."""
+    return read_typed_number(text, decimal_symbol)
 
 
 def show_number(value: Any, decimal_symbol: str, *, percent: bool = False) -> str:
@@ -320,8 +296,8 @@ def _read_value(kind: str, text: str, decimal_symbol: str, key: str = "") -> Any
 
 
 def _refusal(kind: str, key: str, code: str) -> Refusal:
-    if code == "too_long":
-        return Refusal("too_long")
+    if code in {"too_long", "exponent"}:
+        return Refusal(code)
     if kind == PERCENT:
         return Refusal("growth_out_of_range" if key == "monthly_growth" else "rate_out_of_range")
     bounds = field_range(key)
@@ -536,6 +512,7 @@ ERROR_MESSAGES = {
     "after_horizon": _l("Must not be after the last month of the plan (%(months)s)."),
     "bad_year_month": _l("Write the month as YYYY-MM, for example 2027-03."),
     "too_long": _l("This is too long to be a number: write it in at most 40 characters."),
+    "exponent": _l('Write the number in full, without an "e": for example 1000, not 1e3.'),
     "too_large": _l("Must be at most %(max)s."),
     "too_many_rows": _l("This list has too many rows: keep at most %(max)s."),
     "projection_too_large": _l(

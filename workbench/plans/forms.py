@@ -37,3 +37,11 @@ class RequestChangesForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Numbers file (.json)"), validators=[FileRequired()])
+    title = StringField(
+        _l("Name of the new plan (optional)"),
+        validators=[Optional(), Length(max=160)],
+        description=_l(
+            "Left empty, the plan gets the file's name and today's date, so it is not confused "
+            "with the plan the file came from."
+        ),
+    )

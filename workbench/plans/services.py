@@ -31,7 +31,8 @@ from workbench.plans.results import results_document
 from workbench.plans.review import WAITING, review_status
 from workbench.timeutil import utcnow
 
-#: Beyond this an answer is refused outright; a question's own max_length is a softer limit in the checklist.
+#: Beyond this an answer is refused outright, whatever the question; a question's own max_length is refused
+#: by save_answers too, with its own message.
 MAX_ANSWER_CHARACTERS = 20_000
 
 
@@ -75,8 +76,9 @@ class StaleAssumptions(DomainError):
     """The numbers were saved from another tab since this page loaded them."""
 
 
-def business_type_of(plan: BusinessPlan) -> BusinessType:
-    return get_business_type(plan.business_type)
+def business_type_of(plan: BusinessPlan | PlanVersion) -> BusinessType:
+    """The template version the plan (or the frozen version) was written on, not the newest one."""
+    return get_business_type(plan.business_type, plan.template_version)
 
 
 def create_plan(
@@ -86,31 +88,31 @@ def create_plan(
     title: str,
     from_example: bool = False,
     assumptions: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> BusinessPlan:
     """A new draft from a business type's template: its typical numbers, or its whole example plan, or
-    numbers imported from a file (`assumptions`)."""
+    numbers imported from a file (`assumptions`, kept as they are). The template's row names and the default
+    title are written in `language` (the interface's at creation), else in the owner's."""
     try:
         template = get_business_type(business_type)
     except UnknownBusinessType as error:
         raise DomainError({"business_type": _("Choose one of the business types.")}) from error
     example = template.example_plan
+    language = language or owner.locale or "it"
     plan = BusinessPlan(
         owner_id=owner.id,
         business_type=template.key,
         template_version=template.version,
-        title=title.strip() or template.name(owner.locale or "it"),
-        assumptions=copy.deepcopy(
-            assumptions
-            if assumptions is not None
-            else example["assumptions"]
-            if from_example
-            else template.default_assumptions
-        ),
+        title=title.strip() or template.name(language),
+        assumptions=copy.deepcopy(assumptions)
+        if assumptions is not None
+        else template.example_numbers(language)
+        if from_example
+        else template.typical_numbers(language),
     )
     if from_example:
-        language = example.get("language", "it")
         plan.answers = [
-            PlanAnswer(question_key=key, text=text, language=language)
+            PlanAnswer(question_key=key, text=text, language=example.get("language", "it"))
             for key, text in example["answers"].items()
         ]
     db.session.add(plan)
@@ -145,6 +147,15 @@ def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> Sa
         if len(edit.text) > MAX_ANSWER_CHARACTERS:
             outcome.errors[edit.question_key] = _(
                 "This answer is too long to save (%(n)d characters at most).", n=MAX_ANSWER_CHARACTERS
+            )
+            continue
+        limit = template.question(edit.question_key).max_length
+        if limit and len(edit.text.strip()) > limit:
+            outcome.errors[edit.question_key] = _(
+                "Not saved: this answer has %(now)d characters, at most %(n)d fit. Shorten it; your text is "
+                "still here.",
+                now=len(edit.text.strip()),
+                n=limit,
             )
             continue
         _save_answer(plan, edit, outcome)
@@ -414,25 +425,33 @@ def already_sent_back() -> str:
 
 
 def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
-    """For each trainee, when they started their first plan and first sent one for review (two queries)."""
+    """For each trainee, when they first had a plan ready (complete, or sent for review: "plan_drafted") and
+    when they first sent one ("plan_submitted"). A plan just started is not drafted, whatever its template
+    filled in: completeness is the checklist's, counted on what the person did."""
+    from workbench.plans.checklist import plan_checklist
+
     facts: dict[int, dict[str, datetime]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return facts
-    drafted = db.session.execute(
-        select(BusinessPlan.owner_id, func.min(BusinessPlan.created_at))
-        .where(BusinessPlan.owner_id.in_(user_ids))
-        .group_by(BusinessPlan.owner_id)
+    first_sent = dict(
+        db.session.execute(
+            select(PlanVersion.plan_id, func.min(PlanVersion.submitted_at))
+            .join(BusinessPlan, PlanVersion.plan_id == BusinessPlan.id)
+            .where(BusinessPlan.owner_id.in_(user_ids))
+            .group_by(PlanVersion.plan_id)
+        ).all()
     )
-    for owner_id, moment in drafted:
-        facts[owner_id]["plan_drafted"] = moment
-    submitted = db.session.execute(
-        select(BusinessPlan.owner_id, func.min(PlanVersion.submitted_at))
-        .join(PlanVersion, PlanVersion.plan_id == BusinessPlan.id)
-        .where(BusinessPlan.owner_id.in_(user_ids))
-        .group_by(BusinessPlan.owner_id)
-    )
-    for owner_id, moment in submitted:
-        facts[owner_id]["plan_submitted"] = moment
+    for owner_id, plans in plans_of(user_ids).items():
+        sent = [first_sent[plan.id] for plan in plans if plan.id in first_sent]
+        ready = sent + [
+            plan.updated_at
+            for plan in plans
+            if plan.id not in first_sent and all(item.done for item in plan_checklist(plan))
+        ]
+        if ready:
+            facts[owner_id]["plan_drafted"] = min(ready)
+        if sent:
+            facts[owner_id]["plan_submitted"] = min(sent)
     return facts
 
 

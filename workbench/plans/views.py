@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -34,8 +34,11 @@ from workbench.plans.permissions import (
     can_review_plan,
     can_view_plan,
 )
+from workbench.plans.results import stored_results
 from workbench.plans.review import notes_of, open_note, review_status, review_statuses
+from workbench.plans.statement import cash_flow_statement
 from workbench.programme.services import current_assignment, mentees_of
+from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
 from workbench.web.guards import query_int
@@ -106,6 +109,7 @@ def new():
                 business_type=form.business_type.data,
                 title=form.title.data or "",
                 from_example=form.start_from.data == "example",
+                language=language,
             )
         except DomainError as error:
             db.session.rollback()
@@ -342,7 +346,8 @@ def version(plan_id: int, number: int):
         "plans/version.html",
         plan=plan,
         version=frozen,
-        template=services.business_type_of(plan),
+        template=services.business_type_of(frozen),
+        results=stored_results(frozen.results),
         notes=notes_of(plan),
         language=get_locale().language,
     )
@@ -357,14 +362,15 @@ def compare(plan_id: int):
         old, new = numbers[int(request.args["old"])], numbers[int(request.args["new"])]
     except (KeyError, ValueError):
         abort(404)
-    template = services.business_type_of(plan)
+    template, old_template = services.business_type_of(new), services.business_type_of(old)
     return render(
         "plans/compare.html",
         plan=plan,
         old=old,
         new=new,
         template=template,
-        comparison=compare_versions(old, new, template),
+        old_template=old_template,
+        comparison=compare_versions(old, new, template, old_template),
         financials=financials,
         language=get_locale().language,
     )
@@ -424,7 +430,8 @@ def import_numbers():
     if form.validate_on_submit():
         try:
             document = exports.read_assumptions_json(form.file.data.read())
-            plan = exports.import_plan(current_user, document)
+            title = _imported_title(form.title.data or "", str(document.get("title") or ""))
+            plan = exports.import_plan(current_user, {**document, "title": title})
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -434,6 +441,23 @@ def import_numbers():
             return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
     status = 422 if form.errors else 200
     return render("plans/import.html", form=form), status
+
+
+def _imported_title(chosen: str, original: str) -> str:
+    """The title of an imported plan: the one the person chose, else the file's with today's date, so the
+    list never shows two plans that look the same; a title already taken gets a number."""
+    title = chosen.strip()
+    if not title:
+        suffix = " " + _("(imported %(date)s)", date=format_date(utcnow(), "medium"))
+        title = (original.strip() or _("Imported plan"))[: 160 - len(suffix)].rstrip() + suffix
+    taken = set(
+        db.session.scalars(select(BusinessPlan.title).where(BusinessPlan.owner_id == current_user.id))
+    )
+    candidate, number = title, 2
+    while candidate in taken:
+        ending = f" ({number})"
+        candidate, number = title[: 160 - len(ending)] + ending, number + 1
+    return candidate
 
 
 def _render_printable(plan: BusinessPlan) -> str:
@@ -447,6 +471,7 @@ def _render_printable(plan: BusinessPlan) -> str:
         answers=services.answers_document(plan),
         result=result,
         panel=numbers_panel(plan, plan.assumptions, "cashflow") if result else None,
+        statement=cash_flow_statement(result) if result else None,
         financials=financials,
     )
 
@@ -542,8 +567,9 @@ def _render_section(
 
 
 def _missing_by_section(items) -> dict[str, int]:
+    """How many items are missing in each section that has any (0: complete); sections without items are
+    absent, so the navigation ticks only what the person has completed."""
     missing: dict[str, int] = {}
     for item in items:
-        if not item.done:
-            missing[item.section_key] = missing.get(item.section_key, 0) + 1
+        missing[item.section_key] = missing.get(item.section_key, 0) + (0 if item.done else 1)
     return missing

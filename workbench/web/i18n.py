@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from workbench.config import LANGUAGES, RTL_LANGUAGES
 from workbench.extensions import babel
@@ -23,6 +27,34 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(LANGUAGES)) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def answers_get(target: str) -> bool:
+    """Whether this same-site path (query allowed) is a page: some URL rule answers it with GET."""
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return False
+    try:
+        adapter.match(urlsplit(target).path, method="GET")
+    except RequestRedirect:  # the same page with a trailing slash
+        return True
+    except HTTPException:  # 404, or 405: the URL of a form's POST (switching language there gave a 405)
+        return False
+    return True
+
+
+def return_path() -> str:
+    """Where the language switch brings the person back: this page when it can be asked for again (GET);
+    after a form posted to a URL that is not a page (a no-JS save answered with the page and its errors), the
+    page the form was on (the Referer, same site only); else "" (the home page)."""
+    if request.method in {"GET", "HEAD"}:
+        return request.full_path.rstrip("?")
+    if answers_get(request.path):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and answers_get(referrer.path):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return ""
+
+
 def text_direction() -> str:
     return "rtl" if get_locale().language in RTL_LANGUAGES else "ltr"
 
@@ -37,4 +69,5 @@ def init_i18n(app: Flask) -> None:
             "languages": LANGUAGES,
             "current_language": locale.language if locale else app.config["BABEL_DEFAULT_LOCALE"],
             "text_direction": text_direction(),
+            "return_path": return_path,
         }

@@ -1,185 +1,37 @@
-"""Jinja setup and the page-or-fragment renderer used by every view.
+"""The Jinja setup: which filters and globals the templates see.
 
-A page template is one file; its {% block %}s double as htmx fragments (jinja2-fragments), so a page and
-its fragments never drift apart.
+The filters live beside what they format (:mod:`.formatting` for numbers and money, :mod:`.dates` for dates);
+pages are rendered with :func:`.rendering.render`. The names views and tests import from here stay here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
-from typing import Any
-
-from babel import Locale
-from babel.numbers import format_currency as babel_format_currency
-from babel.numbers import format_decimal as babel_format
-from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Flask, current_app, render_template, request
-from flask_babel import (
-    format_currency,
-    format_date,
-    format_datetime,
-    format_decimal,
-    format_percent,
-    get_locale,
-)
-from jinja2_fragments.flask import render_block
+from flask import Flask
+from flask_babel import get_locale
 
 from workbench.audit.labels import audit_label
 from workbench.auth.permissions import can_manage_people
 from workbench.auth.roles import Role
-from workbench.timeutil import as_utc
+from workbench.web.dates import day, moment, month_name, month_names
+from workbench.web.formatting import amounts, money, number, percent
 from workbench.web.navigation import init_navigation
+from workbench.web.rendering import is_htmx_fragment_request, render
 
-
-def is_htmx_fragment_request() -> bool:
-    """A non-boosted htmx request wants a fragment; a boosted one (a plain link or form) wants the page."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
-
-
-def render(template_name: str, fragment: str | None = None, **context: Any) -> str:
-    """Render the page, or only its block `fragment` when htmx asks for a fragment."""
-    if fragment and is_htmx_fragment_request():
-        return render_block(template_name, fragment, **context)
-    return render_template(template_name, **context)
-
-
-def money(amount: Decimal | int | float | str | None, currency: str | None = None, cents: bool = True) -> str:
-    """An amount in the locale's currency format; ``cents=False`` drops ",00" from whole amounts (chart
-    axes), never a real fraction."""
-    if amount is None or amount == "":
-        return ""
-    value = Decimal(str(amount))
-    code = currency or current_app.config["CURRENCY"]
-    if cents or value != value.to_integral_value():
-        locale_name = str(get_locale())
-        affixes = _currency_affixes(locale_name, code)
-        symbols = _number_symbols(locale_name)
-        if affixes is None or symbols is None:
-            return format_currency(value, code)
-        prefix, suffix = affixes[value < 0 or (value.is_zero() and value.is_signed())]
-        return prefix + _direct(abs(value), _CENTS, symbols) + suffix
-    pattern = get_locale().currency_formats["standard"].pattern
-    return format_currency(value, code, format=_WITHOUT_FRACTION.sub("", pattern), currency_digits=False)
-
-
-_WITHOUT_FRACTION = re.compile(r"\.0+")
-
-
-def number(value: Decimal | int | float | None) -> str:
-    """The locale's plain number ("1.234,5" in Italian): at most three decimals, half to even, like Babel."""
-    return _formatted(value, _PLAIN)
-
-
-def amounts(*rows: Sequence[Decimal | int]) -> list[str]:
-    """One table row of amounts with cents, formatted in one go; with several rows, their sums month by month
-    (``t.interest|amounts(t.principal)`` is the installments row)."""
-    symbols = _number_symbols(str(get_locale()))
-    totals = [sum(values) for values in zip(*rows, strict=True)]
-    if symbols is None:
-        return [format_decimal(total, format=_CENTS) for total in totals]
-    return [_direct(total, _CENTS, symbols) for total in totals]
-
-
-# The cash-flow table shows hundreds of numbers per request, so where the locale writes numbers with the usual
-# groups of three (every language offered here) they are formatted directly with its symbols; the symbols are
-# checked once per locale against Babel itself, and Babel does the rest.
-_PLAIN, _CENTS = "#,##0.###", "#,##0.00"
-_STEP = {_PLAIN: Decimal("0.001"), _CENTS: Decimal("0.01")}
-_PROBES = ("0", "-0.0004", "0.0015", "7", "-12.5", "1234.5675", "-1000", "12345678.9")
-
-
-def _formatted(value: Decimal | int | float | None, pattern: str) -> str:
-    if value is None:
-        return ""
-    symbols = _number_symbols(str(get_locale()))
-    if symbols is None or isinstance(value, float):
-        return format_decimal(value, format=pattern)
-    return _direct(value, pattern, symbols)
-
-
-def _direct(value: Decimal | int, pattern: str, symbols: dict[int, str]) -> str:
-    rounded = Decimal(value).quantize(_STEP[pattern], ROUND_HALF_EVEN)
-    text = f"{rounded:,f}"
-    if pattern == _PLAIN:
-        text = text.rstrip("0").rstrip(".")
-    return text.translate(symbols)
-
-
-@lru_cache(maxsize=64)
-def _currency_affixes(locale_name: str, currency: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
-    """What the locale writes before and after an amount of money, for positive and negative amounts
-    ("€", "" and "-€", "" in English; "", " €" and "-", " €" in Italian); None when it cannot be split so
-    (checked against Babel with amounts of every size)."""
-    locale = Locale.parse(locale_name)
-    symbols = _number_symbols(locale_name)
-    if symbols is None:
-        return None
-    affixes = []
-    for probe in (Decimal("1234.5"), Decimal("-1234.5")):
-        written = babel_format_currency(probe, currency, locale=locale)
-        digits = _direct(abs(probe), _CENTS, symbols)
-        if written.count(digits) != 1:
-            return None
-        prefix, suffix = written.split(digits)
-        affixes.append((prefix, suffix))
-    positive, negative = affixes
-    for probe in map(Decimal, ("0", "0.005", "-0.5", "7", "12345678.9", "-1000")):
-        prefix, suffix = negative if probe < 0 else positive
-        mine = prefix + _direct(abs(probe), _CENTS, symbols) + suffix
-        if mine != babel_format_currency(probe, currency, locale=locale):
-            return None
-    return positive, negative
-
-
-@lru_cache(maxsize=32)
-def _number_symbols(locale_name: str) -> dict[int, str] | None:
-    """The symbol table for _direct, or None when the locale writes numbers otherwise."""
-    locale = Locale.parse(locale_name)
-    minus = babel_format(Decimal(-1), locale=locale).removesuffix("1")  # as the pattern writes it
-    symbols = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale), "-": minus})
-    for pattern in (_PLAIN, _CENTS):
-        for probe in map(Decimal, _PROBES):
-            if _direct(probe, pattern, symbols) != babel_format(probe, format=pattern, locale=locale):
-                return None
-    return symbols
-
-
-def percent(value: Decimal | float | None) -> str:
-    return "" if value is None else format_percent(value, format="#,##0.#%")
-
-
-def day(value: date | datetime | None, fmt: str = "medium") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = as_utc(value)
-        return format_date(value, fmt)  # flask-babel converts to the display zone
-    return format_date(value, fmt)
-
-
-def moment(value: datetime | None, fmt: str = "short") -> str:
-    return "" if value is None else format_datetime(as_utc(value), fmt)
-
-
-def month_name(value: str | None) -> str:
-    """A plan month "YYYY-MM" as the locale writes it ("marzo 2027")."""
-    if not value:
-        return ""
-    try:
-        year, month = (int(part) for part in str(value).split("-"))
-        return format_date(date(year, month, 1), "LLLL yyyy")
-    except ValueError:
-        return str(value)
-
-
-def month_names() -> list[str]:
-    """January to December, abbreviated, in the page's language."""
-    names = get_locale().months["stand-alone"]["abbreviated"]
-    return [names[month] for month in range(1, 13)]
+__all__ = [
+    "amounts",
+    "country_name",
+    "day",
+    "init_templating",
+    "is_htmx_fragment_request",
+    "moment",
+    "money",
+    "month_name",
+    "month_names",
+    "number",
+    "percent",
+    "render",
+    "role_label",
+]
 
 
 def role_label(value: str) -> str:

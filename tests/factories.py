@@ -1,0 +1,112 @@
+"""Factories the tests share: financial assumption documents and plans.
+
+Every call returns a fresh document, so a test may change it freely. The shapes are the ones the tests
+reason about by hand; name one and override what the test is about::
+
+    assumptions()                                   # "simple", English row names
+    assumptions(language="fr", owner_drawings=300)  # French row names, one field changed
+    assumptions("healthy", loans=[])                # no warning at all, then without its loan
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.auth.models import User
+    from workbench.plans.models import BusinessPlan
+
+#: Row names of the simple plan (oven, meals, rent) in the language the test's trainee reads.
+NAMES = {"en": ("Oven", "Meals", "Rent"), "fr": ("Four", "Repas", "Loyer")}
+
+
+def _simple(language: str) -> dict[str, Any]:
+    oven, meals, rent = NAMES[language]
+    return {
+        "start_month": "2027-01",
+        "months": 12,
+        "opening_cash": 0,
+        "own_funds": 1000,
+        "startup_costs": [{"name": oven, "amount": 1000, "month": 1}],
+        "grants": [],
+        "loans": [],
+        "revenue_streams": [{"name": meals, "units_per_month": 100, "unit_price": 10, "unit_cost": 0}],
+        "fixed_costs": [{"name": rent, "monthly": 500, "start_month": 1}],
+        "owner_drawings": 0,
+        "tax_rate": 0,
+    }
+
+
+def _healthy(_language: str) -> dict[str, Any]:
+    return {
+        "start_month": "2027-01",
+        "months": 24,
+        "startup_costs": [{"name": "Oven", "amount": 10000}],
+        "own_funds": 2000,
+        "loans": [{"principal": 8000, "annual_rate": 0.07, "term_months": 36, "method": "annuity"}],
+        "revenue_streams": [{"units_per_month": 600, "unit_price": 10, "unit_cost": 4}],
+        "fixed_costs": [{"name": "Rent", "monthly": 1000}],
+        "owner_drawings": 800,
+        "tax_rate": 0.05,
+    }
+
+
+def _growing(_language: str) -> dict[str, Any]:
+    return {
+        "start_month": "2027-03",
+        "months": 24,
+        "startup_costs": [{"name": "Oven", "amount": 8000}],
+        "own_funds": 2000,
+        "loans": [{"principal": 6000, "annual_rate": 0.07, "term_months": 24, "method": "annuity"}],
+        "revenue_streams": [
+            {
+                "units_per_month": 170,
+                "unit_price": 10,
+                "unit_cost": 4,
+                "monthly_growth": 0.07,
+                "start_month": 3,
+            }
+        ],
+        "fixed_costs": [{"name": "Rent", "monthly": 1200}],
+        "owner_drawings": 300,
+        "tax_rate": 0.05,
+    }
+
+
+SHAPES = {"simple": _simple, "healthy": _healthy, "growing": _growing}
+
+
+def assumptions(shape: str = "simple", *, language: str = "en", **overrides: Any) -> dict[str, Any]:
+    """A new assumptions document of one shape, with top-level fields replaced by ``overrides``.
+
+    - "simple": 1000 EUR of own money pays a 1000 EUR oven in month 1, then 100 meals at 10 EUR bring 1000 EUR
+      a month against 500 EUR of rent: the business gains 500 EUR a month and ends month k with 500 x k.
+      Twelve months from 2027-01, every field written (no default left to the finance core).
+    - "healthy": sells from month 1, money to start equals what starting costs, a small loan: no warning.
+    - "growing": a small takeaway whose sales start in month 3 and grow, so cash dips below zero before
+      recovering; 24 months from 2027-03.
+    """
+    document = SHAPES[shape](language)
+    document.update(copy.deepcopy(overrides))
+    return document
+
+
+def make_plan(
+    owner: User,
+    document: dict[str, Any] | None = None,
+    *,
+    title: str = "Fatou's Kitchen",
+    business_type: str = "food",
+    from_example: bool = False,
+) -> BusinessPlan:
+    """A committed draft owned by ``owner``: with ``document`` as its numbers, or the example plan, or the
+    business type's typical numbers."""
+    from workbench.extensions import db
+    from workbench.plans import services
+
+    plan = services.create_plan(
+        owner=owner, business_type=business_type, title=title, from_example=from_example, assumptions=document
+    )
+    db.session.commit()
+    return plan
