@@ -51,37 +51,29 @@ def derive(
     return ReviewStatus(state, number, submitted_at)
 
 
-def _latest_versions() -> Select:
-    """Each plan's latest version: (plan id, version id, number, submitted at)."""
-    latest = (
-        select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
-        .group_by(PlanVersion.plan_id)
-        .subquery()
-    )
+def _latest_versions(plan_ids: list[int] | None = None) -> Select:
+    """Each plan's latest version (of `plan_ids`, or of every plan): plan id, version id, number, sent at."""
+    numbers = select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
+    if plan_ids is not None:
+        numbers = numbers.where(PlanVersion.plan_id.in_(plan_ids))
+    latest = numbers.group_by(PlanVersion.plan_id).subquery()
     return select(PlanVersion.plan_id, PlanVersion.id, PlanVersion.number, PlanVersion.submitted_at).join(
         latest, (latest.c.plan_id == PlanVersion.plan_id) & (latest.c.number == PlanVersion.number)
     )
 
 
 def review_statuses(plan_ids: Iterable[int]) -> dict[int, ReviewStatus]:
-    """Each plan's review status, in two queries whatever the number of plans (lists of plans)."""
+    """Each plan's review status, in one query whatever the number of plans (lists of plans)."""
     ids = list(plan_ids)
     statuses = dict.fromkeys(ids, DRAFT)
     if not ids:
         return statuses
-    rows = db.session.execute(_latest_versions().where(PlanVersion.plan_id.in_(ids))).all()
-    decisions = (
-        {
-            d.version_id: d
-            for d in db.session.scalars(
-                select(ReviewDecision).where(ReviewDecision.version_id.in_([row.id for row in rows]))
-            )
-        }
-        if rows
-        else {}
-    )
+    latest = _latest_versions(ids).subquery()
+    rows = db.session.execute(
+        select(latest, ReviewDecision).outerjoin(ReviewDecision, ReviewDecision.version_id == latest.c.id)
+    ).all()
     for row in rows:
-        statuses[row.plan_id] = derive(row.number, row.submitted_at, decisions.get(row.id))
+        statuses[row.plan_id] = derive(row.number, row.submitted_at, row.ReviewDecision)
     return statuses
 
 
