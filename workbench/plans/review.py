@@ -25,11 +25,10 @@ WAITING = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED})
 
 @dataclass(frozen=True)
 class ReviewStatus:
-    """Where one plan stands: its state, the latest version's number and since when it is so."""
+    """Where one plan stands: its state and the number of its latest version (None: never sent)."""
 
     state: ReviewState
     version: int | None = None
-    since: datetime | None = None
 
     @property
     def waiting(self) -> bool:
@@ -39,16 +38,13 @@ class ReviewStatus:
 DRAFT = ReviewStatus(ReviewState.DRAFT)
 
 
-def derive(
-    number: int | None, submitted_at: datetime | None, decision: ReviewDecision | None
-) -> ReviewStatus:
-    """The state from the latest version (its number and time) and the decision on it, if any."""
+def derive(number: int | None, decision: ReviewDecision | None) -> ReviewStatus:
+    """The state from the latest version's number and the decision on it, if any."""
     if number is None:
         return DRAFT
     if decision is not None and decision.decision == Decision.CHANGES_REQUESTED:
-        return ReviewStatus(ReviewState.CHANGES_REQUESTED, number, decision.decided_at)
-    state = ReviewState.SUBMITTED if number == 1 else ReviewState.RESUBMITTED
-    return ReviewStatus(state, number, submitted_at)
+        return ReviewStatus(ReviewState.CHANGES_REQUESTED, number)
+    return ReviewStatus(ReviewState.SUBMITTED if number == 1 else ReviewState.RESUBMITTED, number)
 
 
 def _latest_versions(plan_ids: list[int] | None = None) -> Select:
@@ -73,7 +69,7 @@ def review_statuses(plan_ids: Iterable[int]) -> dict[int, ReviewStatus]:
         select(latest, ReviewDecision).outerjoin(ReviewDecision, ReviewDecision.version_id == latest.c.id)
     ).all()
     for row in rows:
-        statuses[row.plan_id] = derive(row.number, row.submitted_at, row.ReviewDecision)
+        statuses[row.plan_id] = derive(row.number, row.ReviewDecision)
     return statuses
 
 
