@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from tests.support import login_as, make_app, make_person
 from workbench.auth.models import User
@@ -75,9 +76,29 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, append_only_triggers_suspended(conn):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@contextmanager
+def append_only_triggers_suspended(conn: Connection) -> Iterator[None]:
+    """The database refuses to delete audit events and review decisions (triggers made by the migrations);
+    emptying the tables between tests is the one exception, scoped to this transaction of this connection.
+
+    PostgreSQL: `session_replication_role = replica` (a superuser's setting, reset at commit) skips ordinary
+    triggers. SQLite has no such switch: the triggers are dropped and made again from their own SQL, inside
+    the same transaction, so no other connection ever sees the table without them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+    for name, _sql in triggers:
+        conn.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        conn.execute(text(sql))
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from workbench.auth.roles import Role
 from workbench.auth.services import authenticate
 from workbench.demo import DEMO_COHORT, DEMO_PASSWORD
 from workbench.extensions import db
-from workbench.mentoring.models import MentorAssignment
-from workbench.programme.models import Cohort, Enrolment
+from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
 
 @pytest.fixture

@@ -1,12 +1,26 @@
-"""The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+"""The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL, and the
+review migration carries existing data up and back down."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
+from tests.support import make_app
 from workbench.extensions import db
+from workbench.plans.models import ReviewDecision, ReviewState
+from workbench.plans.review import review_statuses
 
 
 def test_migrations_match_the_models(app: Flask, app_context: None) -> None:
@@ -17,9 +31,142 @@ def test_migrations_match_the_models(app: Flask, app_context: None) -> None:
 
 
 def test_migration_files_are_date_prefixed() -> None:
-    from pathlib import Path
-
     versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
     names = [p.name for p in versions.glob("*.py")]
     assert names
     assert all(name[:8].isdigit() and name[8] == "_" for name in names)
+
+
+# --- the review migration, up and down, with data ---------------------------------------------------------
+
+BEFORE_REVIEW_DECISIONS = "5c1e0a7d2b94"
+ROUND_TRIP_SCHEMA = "migration_round_trip"
+
+
+@pytest.fixture
+def fresh_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database of the same engine: a SQLite file, or a schema of its own on PostgreSQL."""
+    admin = None
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'round-trip.sqlite3'}"
+    else:
+        admin = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {ROUND_TRIP_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {ROUND_TRIP_SCHEMA}"))
+        url = f"{database_url}?options=-csearch_path%3D{ROUND_TRIP_SCHEMA}"
+    instance = os.environ.get("WORKBENCH_INSTANCE_PATH")
+    app = make_app(url, tmp_path / "instance")
+    if instance is not None:
+        os.environ["WORKBENCH_INSTANCE_PATH"] = instance
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if admin is not None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {ROUND_TRIP_SCHEMA} CASCADE"))
+        admin.dispose()
+
+
+def _rows_before_review_decisions(conn) -> None:
+    """Three plans as the old schema stored them: sent back (twice, the last note counts), sent, draft."""
+    moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    users = sa.table(
+        "users",
+        *(sa.column(c) for c in ("id", "email", "full_name", "password_hash", "active", "session_version")),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    conn.execute(
+        users.insert(),
+        [
+            {"id": i, "email": f"{n}@example.org", "full_name": n, "password_hash": "x", "active": True}
+            | {"session_version": 1, "created_at": moment}
+            for i, n in ((1, "trainee"), (2, "mentor"))
+        ],
+    )
+    plans = sa.table(
+        "business_plans",
+        *(sa.column(c) for c in ("id", "owner_id", "business_type", "template_version", "title", "status")),
+        sa.column("assumptions", sa.JSON),
+        sa.column("assumptions_revision"),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    conn.execute(
+        plans.insert(),
+        [
+            {"id": i, "owner_id": 1, "business_type": "food", "template_version": 1, "title": f"Plan {i}"}
+            | {"status": s, "assumptions": {}, "assumptions_revision": 1, "created_at": moment}
+            | {"updated_at": moment}
+            for i, s in ((1, "changes_requested"), (2, "submitted"), (3, "draft"))
+        ],
+    )
+    versions = sa.table(
+        "plan_versions",
+        *(sa.column(c) for c in ("id", "plan_id", "number", "business_type", "template_version", "title")),
+        *(sa.column(c, sa.JSON) for c in ("answers", "assumptions", "results")),
+        sa.column("submitted_at", sa.DateTime(timezone=True)),
+        sa.column("submitted_by_id"),
+    )
+    conn.execute(
+        versions.insert(),
+        [
+            {"id": vid, "plan_id": pid, "number": n, "business_type": "food", "template_version": 1}
+            | {"title": "t", "answers": {}, "assumptions": {}, "results": {}, "submitted_at": moment}
+            | {"submitted_by_id": 1}
+            for vid, pid, n in ((1, 1, 1), (2, 1, 2), (3, 2, 1))
+        ],
+    )
+    events = sa.table(
+        "audit_events",
+        *(sa.column(c) for c in ("actor_id", "action", "object_type", "object_id")),
+        sa.column("occurred_at", sa.DateTime(timezone=True)),
+        sa.column("after", sa.JSON),
+    )
+    conn.execute(
+        events.insert(),
+        [
+            {
+                "actor_id": 2,
+                "action": "plan.changes_requested",
+                "object_type": "business_plan",
+                "object_id": 1,
+            }
+            | {"occurred_at": moment, "after": {"status": "changes_requested", "note": note}}
+            for note in ("The first note.", "The latest note.")
+        ],
+    )
+
+
+def test_the_review_migration_moves_the_status_into_decisions_and_back(fresh_app: Flask) -> None:
+    with fresh_app.app_context():
+        upgrade(revision=BEFORE_REVIEW_DECISIONS)
+        with db.engine.begin() as conn:
+            _rows_before_review_decisions(conn)
+
+        upgrade()
+        assert "status" not in {c["name"] for c in inspect(db.engine).get_columns("business_plans")}
+        decisions = db.session.scalars(select(ReviewDecision)).all()
+        assert [(d.version_id, d.reviewer_id, d.decision, d.note) for d in decisions] == [
+            (2, 2, "changes_requested", "The latest note.")
+        ]
+        assert {plan_id: s.state for plan_id, s in review_statuses([1, 2, 3]).items()} == {
+            1: ReviewState.CHANGES_REQUESTED,
+            2: ReviewState.SUBMITTED,
+            3: ReviewState.DRAFT,
+        }
+        db.session.remove()
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_events"))
+
+        downgrade(revision=BEFORE_REVIEW_DECISIONS)
+        with db.engine.connect() as conn:
+            statuses = dict(conn.execute(text("SELECT id, status FROM business_plans")).all())
+            conn.execute(text("DELETE FROM audit_events"))  # no trigger any more
+        assert statuses == {1: "changes_requested", 2: "submitted", 3: "draft"}
+        assert "review_decisions" not in inspect(db.engine).get_table_names()
+
+        downgrade(revision="base")
+        upgrade()
+        assert "review_decisions" in inspect(db.engine).get_table_names()

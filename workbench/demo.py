@@ -15,10 +15,16 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.auth.services import create_user, find_user_by_email, hash_password
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor, current_assignment
 from workbench.plans.demo import seed_plans
 from workbench.programme.models import Cohort
-from workbench.programme.services import complete_training, create_cohort, enrol, enrolment_of
+from workbench.programme.services import (
+    assign_mentor,
+    complete_training,
+    create_cohort,
+    current_assignment,
+    enrol,
+    enrolment_of,
+)
 
 DEMO_PASSWORD = "workbench-demo"  # noqa: S105 - printed in README for the demo logins
 DEMO_COHORT = "Re-Lab Venezia 2026"

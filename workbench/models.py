@@ -2,9 +2,8 @@
 
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
-from workbench.mentoring.models import MentorAssignment
-from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion
-from workbench.programme.models import Cohort, Enrolment
+from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
+from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
 __all__ = [
     "AuditEvent",
@@ -15,6 +14,7 @@ __all__ = [
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",
+    "ReviewDecision",
     "RoleGrant",
     "User",
 ]

@@ -17,11 +17,11 @@ from tests.support import PASSWORD, make_person
 from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans.catalogue import get_business_type
-from workbench.plans.models import BusinessPlan, PlanStatus
+from workbench.plans.models import BusinessPlan, ReviewState
+from workbench.plans.review import review_state
 from workbench.programme.models import Cohort
-from workbench.programme.services import enrol
+from workbench.programme.services import assign_mentor, enrol
 
 pytestmark = pytest.mark.e2e
 
@@ -215,14 +215,14 @@ def test_trainee_writes_and_submits_a_plan_on_a_phone(phone: Page, app_context, 
     expect(phone.locator(".checklist")).to_have_count(0)
     assert_fits_phone(phone, "overview")
     phone.get_by_role("button", name="Send my plan to my mentor").click()
-    expect(phone.locator(".flash-success")).to_have_text("Version 1 of your plan was sent to your mentor.")
+    expect(phone.locator(".flash-success")).to_have_text("Version 1 of your plan was sent to Marco Bianchi.")
     expect(phone.locator(".badge-status")).to_have_text("Sent for review")
     expect(phone.get_by_role("link", name="Version 1")).to_be_visible()
     assert_fits_phone(phone, "overview, sent")
     assert phone.console_errors == []
 
     plan = db.session.scalars(db.select(BusinessPlan)).one()
-    assert plan.status == PlanStatus.SUBMITTED.value
+    assert review_state(plan) == ReviewState.SUBMITTED
     assert [v.number for v in plan.versions] == [1]
     assert plan.versions[0].answers["risks"]["text"] == ANSWERS["risks"]
     assert plan.assumptions["own_funds"] == "2200"

@@ -75,10 +75,9 @@ def seed(url: str, instance: Path) -> dict:
     from workbench.auth.roles import Role
     from workbench.auth.services import create_user, hash_password
     from workbench.extensions import db
-    from workbench.mentoring.services import assign_mentor
     from workbench.plans import services
     from workbench.plans.catalogue import business_types
-    from workbench.programme.services import complete_training, create_cohort, enrol
+    from workbench.programme.services import assign_mentor, complete_training, create_cohort, enrol
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "load-seed"})
     accounts: dict[str, list[dict]] = {"trainees": [], "mentors": []}

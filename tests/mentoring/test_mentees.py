@@ -17,11 +17,9 @@ from workbench.auth.roles import Role
 from workbench.auth.services import set_active, set_roles
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.mentoring.models import MentorAssignment
-from workbench.mentoring.permissions import is_assigned_mentor
-from workbench.mentoring.services import assign_mentor, current_assignment, mentees_of
-from workbench.programme.models import Cohort
-from workbench.programme.services import enrol
+from workbench.programme.models import Cohort, MentorAssignment
+from workbench.programme.permissions import is_assigned_mentor
+from workbench.programme.services import assign_mentor, current_assignment, enrol, mentees_of
 
 
 @pytest.fixture
@@ -62,7 +60,7 @@ def test_assigning_a_mentor(trainee: User, mentor: User, manager: User) -> None:
     assert assignment.ended_at is None
     assert is_assigned_mentor(mentor, trainee)
     assert [(e.object_id, e.actor_id, e.before, e.after) for e in mentor_events()] == [
-        (trainee.id, manager.id, None, {"mentor_id": mentor.id})
+        (trainee.id, manager.id, {"mentor_id": None}, {"mentor_id": mentor.id})
     ]
     # The same mentor again changes nothing.
     assert assign_mentor(trainee, mentor, manager) == assignment

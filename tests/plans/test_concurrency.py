@@ -22,9 +22,10 @@ from tests.support import audit_events, login_as, make_person
 from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans import services
-from workbench.plans.models import BusinessPlan, PlanAnswer, PlanStatus, PlanVersion
+from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewState
+from workbench.plans.review import review_state
+from workbench.programme.services import assign_mentor
 
 HTMX = {"HX-Request": "true"}
 
@@ -240,10 +241,11 @@ def test_a_double_click_on_submit_makes_one_version_and_a_clear_message(app: Fla
         told = sorted(message for tab in tabs for message in flashes(tab))
         assert told == [
             "Nothing changed since you last sent this plan.",
-            "Version 1 of your plan was sent to your mentor.",
+            "Version 1 of your plan is sent. No mentor is assigned to you yet: the programme's manager will "
+            "assign one, who will then review it.",
         ], f"round {round_}"
         assert [v.number for v in versions_of(plan.id)] == [1]
-        assert db.session.get(BusinessPlan, plan.id).status == PlanStatus.SUBMITTED.value
+        assert review_state(db.session.get(BusinessPlan, plan.id)) == ReviewState.SUBMITTED
     assert len(audit_events("plan.submitted")) == ROUNDS
 
 
@@ -270,7 +272,7 @@ def test_two_requests_for_changes_at_once_send_the_plan_back_once(app: Flask, ow
         )
         assert f"Your note was not sent: {notes[1 - winner]}" in refused  # what they wrote is not lost
         db.session.expire_all()
-        assert db.session.get(BusinessPlan, plan.id).status == PlanStatus.CHANGES_REQUESTED.value
+        assert review_state(db.session.get(BusinessPlan, plan.id)) == ReviewState.CHANGES_REQUESTED
         sent_back = [e for e in audit_events("plan.changes_requested") if e.object_id == plan.id]
         assert [e.after["note"] for e in sent_back] == [notes[winner]]
         for mentor in mentors:

@@ -20,11 +20,11 @@ from tests.support import audit_events, login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.finance import parse_assumptions
-from workbench.mentoring.services import assign_mentor
 from workbench.plans import exports, services
 from workbench.plans.financials import ROW_LABELS, SINGLES
 from workbench.plans.models import BusinessPlan
 from workbench.plans.statement import cash_flow_statement
+from workbench.programme.services import assign_mentor
 from workbench.web.templating import amounts, money
 
 LOCALE = "fr"  # the trainee fixture's language

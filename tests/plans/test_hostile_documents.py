@@ -17,10 +17,10 @@ from flask_babel import force_locale
 from tests.factories import assumptions, make_plan
 from tests.support import login_as
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans import services
 from workbench.plans.financials import ERROR_MESSAGES, NUMBERS_NOTICE
 from workbench.plans.models import BusinessPlan, PlanVersion
+from workbench.programme.services import assign_mentor
 
 
 def sound() -> dict:

@@ -21,10 +21,10 @@ from flask_babel import force_locale, gettext
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans import services
 from workbench.plans.financials import ERROR_MESSAGES, describe_path
 from workbench.plans.models import BusinessPlan
+from workbench.programme.services import assign_mentor
 from workbench.web.templating import money
 
 HTMX = {"HX-Request": "true"}

@@ -15,7 +15,8 @@ from workbench.extensions import db
 from workbench.plans import services
 from workbench.plans.checklist import plan_checklist, progress, sources_and_uses
 from workbench.plans.diff import compare_versions, word_diff
-from workbench.plans.models import BusinessPlan, PlanStatus, PlanVersion
+from workbench.plans.models import BusinessPlan, PlanVersion, ReviewState
+from workbench.plans.review import review_state
 from workbench.plans.services import AnswerEdit
 
 
@@ -41,7 +42,7 @@ def test_a_new_plan_starts_from_the_templates_typical_numbers(plan, trainee) -> 
     assert plan.template_version == template.version
     assert plan.assumptions == template.typical_numbers(trainee.locale)
     assert plan.answers == []
-    assert plan.status == PlanStatus.DRAFT.value
+    assert review_state(plan) == ReviewState.DRAFT
     assert audit_events("plan.created")[0].object_id == plan.id
 
 
@@ -146,7 +147,7 @@ def test_submitting_freezes_answers_numbers_results_and_template_version(complet
     version = services.submit_plan(complete_plan, trainee)
     db.session.commit()
     assert version.number == 1
-    assert complete_plan.status == PlanStatus.SUBMITTED.value
+    assert review_state(complete_plan) == ReviewState.SUBMITTED
     assert version.answers["idea"]["text"] == complete_plan.answer("idea").text
     assert version.assumptions == complete_plan.assumptions
     assert version.template_version == complete_plan.template_version
@@ -187,7 +188,7 @@ def test_review_cycle_changes_requested_then_resubmitted(complete_plan, trainee,
         services.request_changes(complete_plan, mentor, "  ")
     assert "note" in raised.value.errors
     services.request_changes(complete_plan, mentor, "Add the HACCP course to the legal section.")
-    assert complete_plan.status == PlanStatus.CHANGES_REQUESTED.value
+    assert review_state(complete_plan) == ReviewState.CHANGES_REQUESTED
     note = audit_events("plan.changes_requested")[0].after["note"]
     assert note.startswith("Add the HACCP")
     with pytest.raises(DomainError):
@@ -200,7 +201,7 @@ def test_review_cycle_changes_requested_then_resubmitted(complete_plan, trainee,
     )
     version = services.submit_plan(complete_plan, trainee)
     assert version.number == 2
-    assert complete_plan.status == PlanStatus.RESUBMITTED.value
+    assert review_state(complete_plan) == ReviewState.RESUBMITTED
 
 
 def test_comparing_versions_shows_changed_words_and_numbers(complete_plan, trainee) -> None:
@@ -397,7 +398,7 @@ def test_a_plan_sent_back_meanwhile_is_not_sent_back_again(
 ) -> None:
     services.submit_plan(complete_plan, trainee)
     db.session.commit()
-    assert complete_plan.status == PlanStatus.SUBMITTED.value  # this session has read: waiting for review
+    assert review_state(complete_plan) == ReviewState.SUBMITTED  # this session has read: waiting for review
 
     def send_back_elsewhere():
         elsewhere = db.session.get(BusinessPlan, complete_plan.id)

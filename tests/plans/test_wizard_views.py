@@ -10,9 +10,10 @@ from flask.testing import FlaskClient
 from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans import services
-from workbench.plans.models import BusinessPlan, PlanStatus
+from workbench.plans.models import BusinessPlan, ReviewState
+from workbench.plans.review import review_state
+from workbench.programme.services import assign_mentor
 
 HTMX = {"HX-Request": "true"}
 
@@ -201,7 +202,7 @@ def test_submit_review_and_compare_through_the_pages(client: FlaskClient, traine
     login_as(client, trainee)
     db.session.expire_all()
     plan = db.session.get(BusinessPlan, plan.id)
-    assert plan.status == PlanStatus.CHANGES_REQUESTED.value
+    assert review_state(plan) == ReviewState.CHANGES_REQUESTED
     answer = plan.answer("pricing")
     client.post(
         f"/plans/{plan.id}/sections/marketing",
@@ -213,7 +214,7 @@ def test_submit_review_and_compare_through_the_pages(client: FlaskClient, traine
     )
     assert client.post(f"/plans/{plan.id}/submit").status_code == 303
     db.session.expire_all()
-    assert db.session.get(BusinessPlan, plan.id).status == PlanStatus.RESUBMITTED.value
+    assert review_state(db.session.get(BusinessPlan, plan.id)) == ReviewState.RESUBMITTED
     html = client.get(f"/plans/{plan.id}/compare?old=1&new=2").get_data(as_text=True)
     assert "<ins>" in html
     assert "Menu a 9 euro." in html
@@ -259,7 +260,7 @@ def test_another_persons_plan_answers_exactly_as_a_plan_that_does_not_exist(
         assert (theirs.status_code, method, url) == (404, method, url)
         assert same_page(theirs, url.format(id=complete.id)) == same_page(nothing, url.format(id=missing))
     db.session.expire_all()
-    assert db.session.get(BusinessPlan, complete.id).status == PlanStatus.SUBMITTED.value
+    assert review_state(db.session.get(BusinessPlan, complete.id)) == ReviewState.SUBMITTED
     assert [v.number for v in db.session.get(BusinessPlan, complete.id).versions] == [1]
 
 

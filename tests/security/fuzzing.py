@@ -35,12 +35,11 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
-from workbench.mentoring.services import assign_mentor
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
 from workbench.programme.models import Enrolment
-from workbench.programme.services import create_cohort, enrol
+from workbench.programme.services import assign_mentor, create_cohort, enrol
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
 HOST = "workbench.test"  # tests.support.make_app's SERVER_NAME

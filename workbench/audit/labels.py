@@ -1,4 +1,4 @@
-"""How audit actions read in a person's history."""
+"""How audit actions read in a history. Every action recorded anywhere has a label (tests/audit checks)."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -15,6 +15,16 @@ ACTION_LABELS = {
     "user.logged_out": _l("Logged out"),
     "user.registration_attempted": _l("Someone tried to register with this e-mail"),
     "user.notices_seen": _l("Account notices seen"),
+    "cohort.created": _l("Cohort created"),
+    "cohort.invite_code_issued": _l("New invite code issued"),
+    "cohort.registration_closed": _l("Registration closed"),
+    "enrolment.created": _l("Enrolled in a cohort"),
+    "enrolment.training_completed": _l("Training completed"),
+    "plan.created": _l("Business plan started"),
+    "plan.answers_saved": _l("Plan answers saved"),
+    "plan.assumptions_saved": _l("Plan numbers saved"),
+    "plan.submitted": _l("Plan sent for review"),
+    "plan.changes_requested": _l("Changes requested on the plan"),
 }
 
 

@@ -1,19 +1,62 @@
-"""The audit trail: an append-only record of every state change."""
+"""The audit trail: an append-only record of every state change.
+
+Append-only is enforced three times: the mapper refuses to update or delete a loaded row, the session refuses
+bulk UPDATE and DELETE statements on the table, and the database refuses both with triggers (created by the
+migration, on SQLite and PostgreSQL). `append_only` gives other tables of record (review decisions) the same
+ORM guards.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workbench.extensions import db
 from workbench.timeutil import utcnow
 
 
+class AppendOnlyViolation(RuntimeError):
+    """Someone tried to change or remove a row that may only ever be added."""
+
+
+#: Tables whose rows are never updated or deleted once written.
+APPEND_ONLY_TABLES: set[str] = set()
+
+
+M = TypeVar("M", bound=type)
+
+
+def append_only(model: M) -> M:
+    """Class decorator: rows of `model` can be added, never changed or removed through the ORM."""
+    table = model.__tablename__
+
+    def refuse(_mapper, _connection, target) -> None:
+        raise AppendOnlyViolation(f"{table} rows are append-only: row {target.id} cannot change")
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)
+    APPEND_ONLY_TABLES.add(table)
+    return model
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state) -> None:
+    """Bulk `update(AuditEvent)` and `delete(AuditEvent)` bypass the mapper events: they are refused here."""
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name in APPEND_ONLY_TABLES:
+        raise AppendOnlyViolation(f"{name} rows are append-only: bulk UPDATE and DELETE are refused")
+
+
+@append_only
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: When the change happened (UTC).
@@ -22,9 +65,9 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     #: What happened, as a dotted verb: "user.created", "cohort.invite_code_issued".
     action: Mapped[str] = mapped_column(String(64), index=True)
-    #: The object changed: its kind ("user", "cohort") and primary key.
+    #: The object changed: its kind (the model's __audit_type__: "user", "cohort") and primary key.
     object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[int | None] = mapped_column(index=True)
+    object_id: Mapped[int | None]
     #: The changed fields before and after, as JSON (never secrets such as password hashes).
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -15,6 +15,7 @@ from workbench.timeutil import utcnow
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __audit_type__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login name, stored lower-case.

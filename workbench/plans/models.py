@@ -6,16 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workbench.audit.models import append_only
 from workbench.auth.models import User
 from workbench.extensions import db
 from workbench.timeutil import utcnow
 
 
-class PlanStatus(StrEnum):
-    """Where the plan stands in review. The draft itself stays editable whatever the status."""
+class ReviewState(StrEnum):
+    """Where the plan stands in review, derived from its versions and the decisions on them (plans/review.py),
+    never stored. The draft itself stays editable whatever the state."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -23,8 +25,15 @@ class PlanStatus(StrEnum):
     RESUBMITTED = "resubmitted"
 
 
+class Decision(StrEnum):
+    """What a reviewer decided on one version. Issue 11 adds "endorsed"."""
+
+    CHANGES_REQUESTED = "changes_requested"
+
+
 class BusinessPlan(db.Model):
     __tablename__ = "business_plans"
+    __audit_type__ = "business_plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -32,8 +41,6 @@ class BusinessPlan(db.Model):
     business_type: Mapped[str] = mapped_column(String(32))
     template_version: Mapped[int]
     title: Mapped[str] = mapped_column(String(160))
-    #: One of PlanStatus.
-    status: Mapped[str] = mapped_column(String(24), default=PlanStatus.DRAFT.value)
     #: The financial assumptions document (schema owned by workbench.finance).
     assumptions: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Bumped on every save of the assumptions, so a stale tab is detected instead of overwriting.
@@ -45,8 +52,9 @@ class BusinessPlan(db.Model):
     answers: Mapped[list[PlanAnswer]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", lazy="selectin"
     )
+    #: Never deleted with the plan: the database refuses to delete a plan that has versions (RESTRICT).
     versions: Mapped[list[PlanVersion]] = relationship(
-        back_populates="plan", order_by="PlanVersion.number", cascade="all, delete-orphan"
+        back_populates="plan", order_by="PlanVersion.number", passive_deletes="all"
     )
 
     def answer(self, question_key: str) -> PlanAnswer | None:
@@ -82,7 +90,7 @@ class PlanVersion(db.Model):
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("business_plans.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("business_plans.id", ondelete="RESTRICT"), index=True)
     #: 1 for the first submission, then 2, 3...
     number: Mapped[int]
     business_type: Mapped[str] = mapped_column(String(32))
@@ -97,8 +105,41 @@ class PlanVersion(db.Model):
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     plan: Mapped[BusinessPlan] = relationship(back_populates="versions")
+    #: The reviewer's decision on this version, once there is one.
+    decision: Mapped[ReviewDecision | None] = relationship(viewonly=True)
 
 
 @event.listens_for(PlanVersion, "before_update")
 def _versions_are_frozen(_mapper, _connection, target: PlanVersion) -> None:
     raise ValueError(f"plan version {target.number} of plan {target.plan_id} is frozen and cannot change")
+
+
+@event.listens_for(BusinessPlan, "before_delete")
+def _plans_with_versions_stay(_mapper, connection, target: BusinessPlan) -> None:
+    """A plan sent for review is part of the record (reviews, scores and loans point at its versions). The
+    database refuses with RESTRICT; this says so on every engine, SQLite without foreign keys included."""
+    sent = connection.scalar(select(PlanVersion.id).where(PlanVersion.plan_id == target.id).limit(1))
+    if sent is not None:
+        raise ValueError(f"plan {target.id} has versions sent for review and cannot be deleted")
+
+
+@append_only
+class ReviewDecision(db.Model):
+    """A reviewer's decision on one frozen version: append-only, one per version. The plan's review state is
+    derived from these rows; the audit trail records them but is never their only copy."""
+
+    __tablename__ = "review_decisions"
+    __audit_type__ = "review_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: One decision per version: a second one (a double click, another tab) meets the unique key.
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="RESTRICT"), unique=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: One of Decision.
+    decision: Mapped[str] = mapped_column(String(24))
+    #: What the reviewer wrote to the trainee (what to change, or why the plan is ready).
+    note: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    version: Mapped[PlanVersion] = relationship()
+    reviewer: Mapped[User] = relationship()

@@ -20,15 +20,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from workbench.audit.services import record
+from workbench.audit.services import record, record_changes
 from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.finance import AssumptionsError, ProjectionResult, Scenario, project
 from workbench.plans.catalogue import BusinessType, UnknownBusinessType, get_business_type
 from workbench.plans.languages import ANSWER_LANGUAGES
-from workbench.plans.models import BusinessPlan, PlanAnswer, PlanStatus, PlanVersion
+from workbench.plans.models import BusinessPlan, Decision, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.plans.results import results_document
+from workbench.plans.review import WAITING, review_status
 from workbench.timeutil import utcnow
 
 #: Beyond this an answer is refused outright, whatever the question; a question's own max_length is refused
@@ -104,7 +105,6 @@ def create_plan(
         business_type=template.key,
         template_version=template.version,
         title=title.strip() or template.name(language),
-        status=PlanStatus.DRAFT.value,
         assumptions=copy.deepcopy(assumptions)
         if assumptions is not None
         else template.example_numbers(language)
@@ -306,12 +306,12 @@ def answers_document(plan: BusinessPlan) -> dict[str, dict[str, str]]:
 def lock_plan(plan: BusinessPlan) -> None:
     """Hold the plan's row until the transaction ends, then re-read the plan, its answers and its versions.
 
-    Decisions that depend on the status and the versions (submit, send back) are so taken one at a time,
-    each seeing what the one before it committed."""
+    Decisions that depend on the review state and the versions (submit, send back) are so taken one at a
+    time, each seeing what the one before it committed."""
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks: the first write takes the database's write lock, which serialises the same.
         db.session.execute(
-            update(BusinessPlan).where(BusinessPlan.id == plan.id).values(status=BusinessPlan.status),
+            update(BusinessPlan).where(BusinessPlan.id == plan.id).values(updated_at=BusinessPlan.updated_at),
             execution_options={"synchronize_session": False},
         )
     db.session.scalars(
@@ -359,57 +359,63 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
     if result is None:  # the checklist already refuses a projection with errors
         raise DomainError({"": str(error)})
     number = len(plan.versions) + 1
-    version = PlanVersion(
-        plan=plan,
-        number=number,
-        business_type=plan.business_type,
-        template_version=plan.template_version,
-        title=plan.title,
-        answers=answers_document(plan),
-        assumptions=copy.deepcopy(plan.assumptions),
-        results=results_document(result),
-        submitted_by_id=actor.id,
-    )
-    db.session.add(version)
-    try:
-        db.session.flush()
-    except IntegrityError as error:  # the lock makes this unlikely; a double click must still not be a 500
-        raise DomainError(
-            {"": _("This plan was just sent from another window; it was sent only once.")}
-        ) from error
-    before = plan.status
-    plan.status = (PlanStatus.SUBMITTED if number == 1 else PlanStatus.RESUBMITTED).value
-    record(
-        "plan.submitted",
-        plan,
-        actor,
-        before={"status": before},
-        after={"status": plan.status, "version": number},
-    )
+    with record_changes("plan.submitted", plan, actor, status=lambda: review_status(plan).state) as change:
+        version = PlanVersion(
+            plan=plan,
+            number=number,
+            business_type=plan.business_type,
+            template_version=plan.template_version,
+            title=plan.title,
+            answers=answers_document(plan),
+            assumptions=copy.deepcopy(plan.assumptions),
+            results=results_document(result),
+            submitted_by_id=actor.id,
+        )
+        db.session.add(version)
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # unlikely behind the lock; a double click must still not be a 500
+            raise DomainError(
+                {"": _("This plan was just sent from another window; it was sent only once.")}
+            ) from error
+        change.also["version"] = number
     return version
 
 
-def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> None:
-    """The mentor sends the plan back; the note says what to change."""
+def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecision:
+    """The reviewer sends the latest version back with a note saying what to change: a decision row.
+
+    The plan's row lock takes these one at a time; the unique decision per version is the last line behind
+    it, so of two at the same moment (a double click, a second tab) exactly one is stored."""
     lock_plan(plan)
-    if plan.status == PlanStatus.CHANGES_REQUESTED.value:
-        raise DomainError(
-            {"": _("This plan was already sent back to the trainee: it is no longer waiting for review.")}
-        )
-    if plan.status not in {PlanStatus.SUBMITTED.value, PlanStatus.RESUBMITTED.value}:
+    status = review_status(plan)
+    if status.state not in WAITING:
+        if status.version is not None:
+            raise DomainError({"": already_sent_back()})
         raise DomainError({"": _("Only a plan waiting for review can be sent back.")})
     note = note.strip()
     if not note:
         raise DomainError({"note": _("Say what the trainee should change.")})
-    before = plan.status
-    plan.status = PlanStatus.CHANGES_REQUESTED.value
-    record(
-        "plan.changes_requested",
-        plan,
-        reviewer,
-        before={"status": before},
-        after={"status": plan.status, "version": plan.latest_version.number, "note": note},
+    latest = db.session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == status.version)
+    ).one()
+    decision = ReviewDecision(
+        version=latest, reviewer_id=reviewer.id, decision=Decision.CHANGES_REQUESTED.value, note=note
     )
+    with record_changes(
+        "plan.changes_requested", plan, reviewer, status=lambda: review_status(plan).state
+    ) as change:
+        try:
+            with db.session.begin_nested():
+                db.session.add(decision)
+        except IntegrityError as error:
+            raise DomainError({"": already_sent_back()}) from error
+        change.also.update(version=status.version, note=note, decision_id=decision.id)
+    return decision
+
+
+def already_sent_back() -> str:
+    return _("This plan was already sent back to the trainee: it is no longer waiting for review.")
 
 
 def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:

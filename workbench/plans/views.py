@@ -14,8 +14,10 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
@@ -29,15 +31,25 @@ from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.numbers import save_numbers
 from workbench.plans.panels import error_slots, numbers_panel, what_if_panel
-from workbench.plans.permissions import can_edit_plan, can_review_plan, can_view_plan
+from workbench.plans.permissions import (
+    can_edit_plan,
+    can_request_changes,
+    can_review_plan,
+    can_view_plan,
+)
 from workbench.plans.results import stored_results
+from workbench.plans.review import notes_of, open_note, review_status, review_statuses
 from workbench.plans.statement import cash_flow_statement
+from workbench.programme.services import current_assignment, mentees_of
 from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
+from workbench.web.guards import query_int
 from workbench.web.templating import is_htmx_fragment_request, render
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+PLANS_PER_PAGE = 50
 
 
 def load_plan(plan_id: int, predicate=can_view_plan) -> BusinessPlan:
@@ -52,14 +64,39 @@ def load_plan(plan_id: int, predicate=can_view_plan) -> BusinessPlan:
 
 
 @bp.get("")
-@role_required(Role.TRAINEE)
+@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
 def index():
-    plans = db.session.scalars(
+    """A trainee's own plans; for a mentor their mentees' plans, for a manager every plan of the programme."""
+    own = db.session.scalars(
         select(BusinessPlan)
         .where(BusinessPlan.owner_id == current_user.id)
         .order_by(BusinessPlan.updated_at.desc())
     ).all()
-    return render("plans/index.html", plans=plans)
+    others = None
+    if is_manager(current_user) or current_user.has_role(Role.MENTOR):
+        query = (
+            select(BusinessPlan)
+            .where(BusinessPlan.owner_id != current_user.id)
+            .options(selectinload(BusinessPlan.owner))
+            .order_by(BusinessPlan.updated_at.desc(), BusinessPlan.id.desc())
+        )
+        if not is_manager(current_user):
+            query = query.where(BusinessPlan.owner_id.in_([a.trainee_id for a in mentees_of(current_user)]))
+        others = db.paginate(
+            query,
+            page=query_int("page", 1),
+            per_page=PLANS_PER_PAGE,
+            max_per_page=PLANS_PER_PAGE,
+            error_out=False,
+        )
+    shown = [*own, *(others.items if others else [])]
+    return render(
+        "plans/index.html",
+        plans=own,
+        others=others,
+        statuses=review_statuses(p.id for p in shown),
+        is_trainee=current_user.has_role(Role.TRAINEE),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -93,10 +130,12 @@ def overview(plan_id: int):
     return _render_overview(load_plan(plan_id), RequestChangesForm())
 
 
-def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm) -> str:
+def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragment: str | None = None) -> str:
     items = plan_checklist(plan)
+    assignment = current_assignment(plan.owner)
     return render(
         "plans/overview.html",
+        fragment=fragment,
         plan=plan,
         template=services.business_type_of(plan),
         checklist=items,
@@ -104,6 +143,10 @@ def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm) -> str
         unsent=services.has_unsent_changes(plan),
         can_edit=can_edit_plan(current_user, plan),
         can_review=can_review_plan(current_user, plan),
+        is_manager=is_manager(current_user),
+        status=review_status(plan),
+        notes=notes_of(plan),
+        mentor=assignment.mentor if assignment else None,
         review_form=review_form,
         language=get_locale().language,
     )
@@ -216,32 +259,79 @@ def submit(plan_id: int):
             flash(message, "error")
     else:
         db.session.commit()
-        flash(_("Version %(n)d of your plan was sent to your mentor.", n=version.number), "success")
+        assignment = current_assignment(plan.owner)
+        if assignment is not None:
+            flash(
+                _(
+                    "Version %(n)d of your plan was sent to %(name)s.",
+                    n=version.number,
+                    name=assignment.mentor.full_name,
+                ),
+                "success",
+            )
+        else:
+            flash(
+                _(
+                    "Version %(n)d of your plan is sent. No mentor is assigned to you yet: the programme's "
+                    "manager will assign one, who will then review it.",
+                    n=version.number,
+                ),
+                "success",
+            )
     return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
 
 
 @bp.post("/<int:plan_id>/request-changes")
 @role_required(Role.MENTOR)
 def request_changes(plan_id: int):
+    """The mentor sends the latest version back with a note. An empty note is an error at the field, in
+    place (htmx swaps the review card) or on the page (no JavaScript); a plan no longer waiting says so and
+    the note is shown back, never lost."""
     plan = load_plan(plan_id, can_review_plan)
     form = RequestChangesForm()
-    if form.validate_on_submit():
-        try:
-            services.request_changes(plan, current_user, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            if "" not in error.errors:
-                apply_domain_error(form, error)
-                return _render_overview(plan, form), 422
-            # The plan moved on meanwhile (sent back from another window): say so, and keep the note.
-            flash(error.errors[""], "error")
-            flash(_("Your note was not sent: %(note)s", note=form.note.data.strip()), "info")
-            return _render_overview(plan, RequestChangesForm(formdata=None)), 409
-        else:
-            db.session.commit()
-            flash(_("The plan went back to %(name)s with your note.", name=plan.owner.full_name), "success")
-            return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
+    if not can_request_changes(current_user, plan):
+        return _note_not_sent(plan, form, services.already_sent_back())
+    if not form.validate_on_submit():
+        return _review_card(plan, form)
+    try:
+        services.request_changes(plan, current_user, form.note.data)
+    except DomainError as error:
+        db.session.rollback()
+        if "" in error.errors:  # sent back from another window meanwhile
+            return _note_not_sent(plan, form, error.errors[""])
+        apply_domain_error(form, error)
+        return _review_card(plan, form)
+    db.session.commit()
+    flash(_("The plan went back to %(name)s with your note.", name=plan.owner.full_name), "success")
+    if is_htmx_fragment_request():
+        return "", 204, {"HX-Refresh": "true"}
+    return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
+
+
+def _review_card(plan: BusinessPlan, form: RequestChangesForm):
+    """The form again with its errors: the card alone for htmx (swapped in place), else the page (422)."""
+    if is_htmx_fragment_request():
+        return _render_overview(plan, form, fragment="review")
     return _render_overview(plan, form), 422
+
+
+def _note_not_sent(plan: BusinessPlan, form: RequestChangesForm, reason: str):
+    flash(reason, "error")
+    note = (form.note.data or "").strip()
+    if note:
+        flash(_("Your note was not sent: %(note)s", note=note), "info")
+    if is_htmx_fragment_request():
+        return "", 204, {"HX-Refresh": "true"}
+    return _render_overview(plan, RequestChangesForm(formdata=None)), 409
+
+
+@bp.app_template_global()
+def review_note_of(plan: BusinessPlan):
+    """The note the trainee is working on, for the banner of the plan pages (None when there is none)."""
+    return open_note(plan)
+
+
+bp.add_app_template_global(can_request_changes)
 
 
 @bp.get("/<int:plan_id>/versions/<int:number>")
@@ -257,6 +347,7 @@ def version(plan_id: int, number: int):
         version=frozen,
         template=services.business_type_of(frozen),
         results=stored_results(frozen.results),
+        notes=notes_of(plan),
         language=get_locale().language,
         financials=financials,
     )

@@ -1,4 +1,4 @@
-"""Cohorts and the trainees enrolled in them."""
+"""Cohorts, the trainees enrolled in them, and which mentor accompanies which trainee."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workbench.timeutil import utcnow
 
 class Cohort(db.Model):
     __tablename__ = "cohorts"
+    __audit_type__ = "cohort"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -31,6 +32,7 @@ class Enrolment(db.Model):
     """A trainee in a cohort. A trainee follows one cohort at a time."""
 
     __tablename__ = "enrolments"
+    __audit_type__ = "enrolment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -41,3 +43,19 @@ class Enrolment(db.Model):
 
     user: Mapped[User] = relationship()
     cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
+
+
+class MentorAssignment(db.Model):
+    """Who accompanies whom is the programme's fact: a trainee has at most one current mentor; ended
+    assignments stay as history. Plans and mentoring read it; only the programme changes it."""
+
+    __tablename__ = "mentor_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
+    trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])

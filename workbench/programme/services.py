@@ -1,4 +1,4 @@
-"""Cohorts, invite codes and enrolment. Every change is audited; the request commits."""
+"""Cohorts, invite codes, enrolment and who accompanies whom. Every change is audited; the request commits."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from workbench.audit.services import record
-from workbench.auth.models import User
+from workbench.audit.services import record, record_changes
+from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import (
     check_password_rules,
@@ -21,7 +22,7 @@ from workbench.auth.services import (
 )
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.programme.models import Cohort, Enrolment
+from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 from workbench.timeutil import utcnow
 
 #: No 0/O, 1/I/L: codes are read aloud in class and typed on phones.
@@ -64,24 +65,14 @@ def create_cohort(
 
 def issue_invite_code(cohort: Cohort, actor: User) -> str:
     """Give the cohort a fresh code; the old one stops working at once."""
-    before = cohort.invite_code
-    cohort.invite_code = new_invite_code()
-    record(
-        "cohort.invite_code_issued",
-        cohort,
-        actor,
-        before={"code": before},
-        after={"code": cohort.invite_code},
-    )
+    with record_changes("cohort.invite_code_issued", cohort, actor, code="invite_code"):
+        cohort.invite_code = new_invite_code()
     return cohort.invite_code
 
 
 def close_registration(cohort: Cohort, actor: User) -> None:
-    if cohort.invite_code is None:
-        return
-    before = cohort.invite_code
-    cohort.invite_code = None
-    record("cohort.registration_closed", cohort, actor, before={"code": before}, after={"code": None})
+    with record_changes("cohort.registration_closed", cohort, actor, code="invite_code"):
+        cohort.invite_code = None
 
 
 def find_cohort_by_code(code: str) -> Cohort | None:
@@ -158,14 +149,74 @@ def register_trainee(
 def complete_training(enrolment: Enrolment, actor: User) -> None:
     if enrolment.training_completed_at is not None:
         return
-    enrolment.training_completed_at = utcnow()
-    record(
-        "enrolment.training_completed",
-        enrolment,
-        actor,
-        after={"training_completed_at": enrolment.training_completed_at.isoformat()},
-    )
+    with record_changes("enrolment.training_completed", enrolment, actor, "training_completed_at"):
+        enrolment.training_completed_at = utcnow()
 
 
 def enrolment_of(user: User) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+
+
+# --- who accompanies whom -----------------------------------------------------------------------------------
+
+
+def current_assignment(trainee: User) -> MentorAssignment | None:
+    return db.session.scalar(
+        select(MentorAssignment).where(
+            MentorAssignment.trainee_id == trainee.id, MentorAssignment.ended_at.is_(None)
+        )
+    )
+
+
+def assign_mentor(trainee: User, mentor: User, actor: User | None) -> MentorAssignment:
+    """The trainee's mentor from now on; the previous assignment ends and stays as history."""
+    if not trainee.has_role(Role.TRAINEE):
+        raise DomainError({"mentor_id": _("Only trainees have a mentor.")})
+    if not mentor.has_role(Role.MENTOR) or not mentor.active:
+        raise DomainError({"mentor_id": _("Choose an active mentor.")})
+    if mentor.id == trainee.id:
+        raise DomainError({"mentor_id": _("A person cannot mentor themselves.")})
+    current = current_assignment(trainee)
+    if current is not None and current.mentor_id == mentor.id:
+        return current
+    assignment = MentorAssignment(mentor_id=mentor.id, trainee_id=trainee.id)
+    with record_changes("user.mentor_assigned", trainee, actor, mentor_id=lambda: mentor_id_of(trainee)):
+        if current is not None:
+            current.ended_at = utcnow()
+        db.session.add(assignment)
+    return assignment
+
+
+def mentor_id_of(trainee: User) -> int | None:
+    current = current_assignment(trainee)
+    return current.mentor_id if current is not None else None
+
+
+def mentees_of(mentor: User) -> list[MentorAssignment]:
+    query = (
+        select(MentorAssignment)
+        .where(MentorAssignment.mentor_id == mentor.id, MentorAssignment.ended_at.is_(None))
+        .options(selectinload(MentorAssignment.trainee))
+        .join(User, User.id == MentorAssignment.trainee_id)
+        .order_by(User.full_name)
+    )
+    return list(db.session.scalars(query))
+
+
+def active_mentors() -> list[User]:
+    query = (
+        select(User)
+        .join(RoleGrant)
+        .where(RoleGrant.role == Role.MENTOR.value, User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    return list(db.session.scalars(query))
+
+
+def cohorts_by_trainee(trainee_ids: list[int]) -> dict[int, Enrolment]:
+    if not trainee_ids:
+        return {}
+    query = (
+        select(Enrolment).where(Enrolment.user_id.in_(trainee_ids)).options(selectinload(Enrolment.cohort))
+    )
+    return {e.user_id: e for e in db.session.scalars(query)}

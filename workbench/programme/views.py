@@ -16,8 +16,8 @@ from workbench.auth.permissions import can_change_active, can_issue_reset
 from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.mentoring import services as mentoring
-from workbench.plans.services import journey_facts
+from workbench.plans.review import review_statuses, waiting_for_a_mentor
+from workbench.plans.services import journey_facts, plans_of
 from workbench.programme import services
 from workbench.programme.forms import CohortForm, MentorForm, RolesForm, StaffForm
 from workbench.programme.journey import trainee_path
@@ -36,7 +36,7 @@ PEOPLE_PER_PAGE = 50
 @role_required(Role.TRAINEE)
 def my_path():
     enrolment = services.enrolment_of(current_user)
-    assignment = mentoring.current_assignment(current_user)
+    assignment = services.current_assignment(current_user)
     return render(
         "programme/my_path.html",
         steps=trainee_path(enrolment, journey_facts([current_user.id])[current_user.id]),
@@ -62,12 +62,15 @@ def overview():
             .group_by(RoleGrant.role)
         ).all()
     )
+    mentors = services.active_mentors()
     return render(
         "programme/overview.html",
         cohorts=cohorts,
         counts=counts,
         role_counts=role_counts,
         role_groups=ROLE_GROUP_LABELS,
+        waiting=waiting_for_a_mentor(),
+        mentor_choices=[SelectChoice(m.id, m.full_name) for m in mentors],
     )
 
 
@@ -251,7 +254,7 @@ def assign_mentor(user_id: int):
         try:
             if mentor is None:
                 raise DomainError({"mentor_id": _("Choose an active mentor.")})
-            mentoring.assign_mentor(person, mentor, current_user)
+            services.assign_mentor(person, mentor, current_user)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -261,27 +264,32 @@ def assign_mentor(user_id: int):
                 _("%(mentor)s now mentors %(name)s.", mentor=mentor.full_name, name=person.full_name),
                 "success",
             )
+            if request.form.get("back") == "overview":  # assigned from the list of plans waiting for a mentor
+                return redirect(url_for("programme.overview"), code=303)
             return redirect(url_for("programme.person", user_id=person.id), code=303)
     return _render_person(person, RolesForm(roles=sorted(r.value for r in person.roles)), form), 422
 
 
 def _mentor_form(person: User) -> MentorForm:
-    assignment = mentoring.current_assignment(person)
+    assignment = services.current_assignment(person)
     form = MentorForm(mentor_id=assignment.mentor_id if assignment else None)
-    form.mentor_id.choices = [SelectChoice(m.id, m.full_name) for m in mentoring.active_mentors()]
+    form.mentor_id.choices = [SelectChoice(m.id, m.full_name) for m in services.active_mentors()]
     return form
 
 
 def _render_person(person: User, roles_form: RolesForm, mentor_form: MentorForm):
-    assignment = mentoring.current_assignment(person)
+    assignment = services.current_assignment(person)
+    plans = plans_of([person.id]).get(person.id, [])
     return render(
         "programme/person.html",
+        plans=plans,
+        statuses=review_statuses(plan.id for plan in plans),
         person=person,
         roles_form=roles_form,
         mentor_form=mentor_form,
         enrolment=services.enrolment_of(person),
         mentor=assignment.mentor if assignment else None,
-        mentees=mentoring.mentees_of(person) if person.has_role(Role.MENTOR) else [],
+        mentees=services.mentees_of(person) if person.has_role(Role.MENTOR) else [],
         history=events_for(person),
     )
 

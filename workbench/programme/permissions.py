@@ -1,4 +1,4 @@
-"""Mentors see the trainees assigned to them, and no one else."""
+"""Who accompanies whom, as a predicate: plans and mentoring ask it, the programme owns the fact."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
-from workbench.mentoring.models import MentorAssignment
+from workbench.programme.models import MentorAssignment
 
 
 def is_assigned_mentor(mentor: User, trainee: User) -> bool:
