@@ -76,7 +76,7 @@ def seed(url: str, instance: Path) -> dict:
     from workbench.auth.services import create_user, hash_password
     from workbench.extensions import db
     from workbench.plans import services
-    from workbench.plans.catalogue import business_types
+    from workbench.plans.catalogue import business_type_of, business_types
     from workbench.programme.services import assign_mentor, complete_training, create_cohort, enrol
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "load-seed"})
@@ -120,7 +120,7 @@ def seed(url: str, instance: Path) -> dict:
             )
             services.save_answers(plan, [edit], trainee)
             services.submit_plan(plan, trainee)
-            template = services.business_type_of(plan)
+            template = business_type_of(plan)
             accounts["trainees"].append(
                 {
                     "email": trainee.email,

@@ -17,6 +17,7 @@ from tests.plans.test_numbers_views import open_page, post_numbers, stored
 from tests.support import login_as
 from workbench.extensions import db
 from workbench.plans import exports, services
+from workbench.plans.catalogue import business_type_of
 from workbench.plans.checklist import numbers_of_the_person, plan_checklist, progress
 from workbench.plans.models import BusinessPlan
 
@@ -69,9 +70,7 @@ def test_the_numbers_count_once_the_person_has_made_them_theirs(client: FlaskCli
     fields = open_page(client, plan, "startup")
     # Saving another number of the page posts the costs back as typed ("9500"): still the typical ones.
     post_numbers(client, plan, "startup", {**fields, "own_funds": "5300"})
-    assert "startup_costs" not in numbers_of_the_person(
-        stored(plan).assumptions, services.business_type_of(plan)
-    )
+    assert "startup_costs" not in numbers_of_the_person(stored(plan).assumptions, business_type_of(plan))
     fields = open_page(client, plan, "startup")
     changes = {"startup_costs-0-amount": "9600", "own_funds": "5300"}
     assert post_numbers(client, plan, "startup", {**fields, **changes, "go": "stay"}).status_code == 303
@@ -95,7 +94,7 @@ def test_autosave_sends_the_section_navigation_with_the_new_counts(client: Flask
     login_as(client, trainee)
     page = client.get(f"/plans/{plan.id}/sections/about_you").get_data(as_text=True)
     before = int(nav_marks(page)["about_you"])
-    key = services.business_type_of(plan).section("about_you").questions[0].key
+    key = business_type_of(plan).section("about_you").questions[0].key
     response = client.post(
         f"/plans/{plan.id}/sections/about_you",
         data={f"answer-{key}": "Sono Fatou, cuoca da vent'anni, a Mestre dal 2015. " * 3, f"rev-{key}": "0"},
@@ -128,8 +127,8 @@ def test_the_length_rule_is_said_and_the_maximum_refused_with_the_text_kept(
 ) -> None:
     plan = new_plan(trainee)
     login_as(client, trainee)
-    question = next(q for q in services.business_type_of(plan).questions if q.min_length and q.max_length)
-    section = services.business_type_of(plan).section_of(question.key).key
+    question = next(q for q in business_type_of(plan).questions if q.min_length and q.max_length)
+    section = business_type_of(plan).section_of(question.key).key
     page = client.get(f"/plans/{plan.id}/sections/{section}").get_data(as_text=True)
     rule = re.search(
         rf'<span class="help length-rule" id="rule-{question.key}">(.*?)</span>\s*</div>', page, re.S
@@ -172,9 +171,7 @@ def test_a_new_plans_typical_numbers_are_named_in_the_language_of_its_creation(
     plan = db.session.scalars(db.select(BusinessPlan)).one()
     assert plan.assumptions["loans"][0]["name"] == loan
     names = [row["name"] for row in plan.assumptions["fixed_costs"]]
-    assert names == [
-        row["name"] for row in services.business_type_of(plan).typical_numbers(language)["fixed_costs"]
-    ]
+    assert names == [row["name"] for row in business_type_of(plan).typical_numbers(language)["fixed_costs"]]
     assert all(isinstance(name, str) for name in names)
 
 

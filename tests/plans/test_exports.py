@@ -21,6 +21,7 @@ from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.finance import parse_assumptions
 from workbench.plans import exports, services
+from workbench.plans.catalogue import business_type_of
 from workbench.plans.financials import ROW_LABELS, SINGLES
 from workbench.plans.models import BusinessPlan
 from workbench.plans.statement import cash_flow_statement
@@ -370,7 +371,7 @@ def test_the_pdf_has_the_title_an_answer_and_the_figures(signed_in: FlaskClient,
     assert "Fatou's Kitchen" in text
     assert plain(plan.answer("business_name").text) in text
     assert plain(in_locale(LOCALE, money, total_startup_costs(plan))) in text  # "23 200,00 €"
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     assert template.section("startup").title(LOCALE) in text
 
 
@@ -378,7 +379,7 @@ def test_the_pdf_in_italian_has_italian_headings_and_numbers(signed_in: FlaskCli
     response = signed_in.get(f"/plans/{plan.id}/plan.pdf?lang=it")
     assert response.headers["Content-Disposition"].endswith('-it.pdf"')
     text = pdf_text(response)
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     for section_key in ("about_you", "startup"):
         assert template.section(section_key).title("it") in text
         assert template.section(section_key).title(LOCALE) not in text

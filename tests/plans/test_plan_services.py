@@ -13,6 +13,7 @@ from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.plans import services
+from workbench.plans.catalogue import business_type_of
 from workbench.plans.checklist import plan_checklist, progress, sources_and_uses
 from workbench.plans.diff import compare_versions, word_diff
 from workbench.plans.models import BusinessPlan, PlanVersion, ReviewState
@@ -37,7 +38,7 @@ def complete_plan(trainee):
 
 
 def test_a_new_plan_starts_from_the_templates_typical_numbers(plan, trainee) -> None:
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     assert plan.owner_id == trainee.id
     assert plan.template_version == template.version
     assert plan.assumptions == template.typical_numbers(trainee.locale)
@@ -54,7 +55,7 @@ def test_an_unknown_business_type_is_an_error_at_the_field(trainee) -> None:
 
 def test_starting_from_the_example_copies_every_example_answer(trainee) -> None:
     made = services.create_plan(owner=trainee, business_type="food", title="", from_example=True)
-    example = services.business_type_of(made).example_plan
+    example = business_type_of(made).example_plan
     assert {a.question_key: a.text for a in made.answers} == example["answers"]
     assert made.title  # named after the business type when no name is given
 
@@ -224,7 +225,7 @@ def test_comparing_versions_shows_changed_words_and_numbers(complete_plan, train
         "revenue_streams": streams,
     }
     second = services.submit_plan(complete_plan, trainee)
-    comparison = compare_versions(first, second, services.business_type_of(complete_plan))
+    comparison = compare_versions(first, second, business_type_of(complete_plan))
     [change] = comparison.answers
     assert change.question_key == "idea"
     assert ("insert", "Also catering.") in [(k, t.strip()) for k, t in change.pieces if k == "insert"] or any(

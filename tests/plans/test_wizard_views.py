@@ -11,6 +11,7 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.plans import services
+from workbench.plans.catalogue import business_type_of
 from workbench.plans.models import BusinessPlan, ReviewState
 from workbench.plans.review import review_state
 from workbench.programme.services import assign_mentor
@@ -64,7 +65,7 @@ def test_a_section_page_shows_questions_help_example_progress_and_every_section(
     assert 'id="answer-skills"' in html
     assert 'id="help-skills"' in html  # help and a worked example beside the question
     assert "<progress" in html
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     for section in template.sections:
         assert f"/plans/{plan.id}/sections/{section.key}" in html
 

@@ -10,7 +10,7 @@ on the shared structure named by its ``"base"`` (1 when absent). Every text is g
 Versions: a file plans were written on is never changed in a way that alters them; the change is a new file
 ``<key>/v<N+1>.json`` (with ``"version": N+1``). New plans use the newest version (:func:`business_types`,
 ``get_business_type(key)``); a draft and every version frozen from it keep rendering with the one they name
-(``get_business_type(key, version)``; ``services.business_type_of(plan or version)``).
+(``get_business_type(key, version)``; ``business_type_of(plan or version)``).
 
 Row names of the typical and the example numbers are given as {language: text};
 ``BusinessType.typical_numbers(language)`` and ``example_numbers(language)`` hand them out in one language.
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import Any, Protocol
 
 from workbench.plans.template_model import (
     LANGUAGES,
@@ -49,6 +49,7 @@ __all__ = [
     "Section",
     "TemplateFile",
     "UnknownBusinessType",
+    "business_type_of",
     "business_types",
     "get_business_type",
     "numbers_in",
@@ -217,3 +218,15 @@ def get_business_type(key: str, version: int | None = None) -> BusinessType:
     elif (key, version) in templates:
         return templates[(key, version)]
     raise UnknownBusinessType(key if version is None else f"{key}/v{version}")
+
+
+class WrittenOnTemplate(Protocol):
+    """A draft or a frozen version: it names the business type and the template version it was written on."""
+
+    business_type: str
+    template_version: int
+
+
+def business_type_of(record: WrittenOnTemplate) -> BusinessType:
+    """The template version a plan (or a frozen version) was written on, not the newest one."""
+    return get_business_type(record.business_type, record.template_version)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, parse_assumptions, project
 from workbench.finance.fields import dom_id
 from workbench.finance.money import to_decimal
-from workbench.plans.catalogue import LANGUAGES, BusinessType
+from workbench.plans.catalogue import LANGUAGES, BusinessType, business_type_of
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers_form import section_of_field
 
@@ -53,8 +53,6 @@ def _projected(plan: BusinessPlan, projected: Projected | None) -> Projected:
 
 def plan_checklist(plan: BusinessPlan, projected: Projected | None = None) -> list[ChecklistItem]:
     """``projected`` is the projection of the plan's stored numbers, when the request has it already."""
-    from workbench.plans.services import business_type_of
-
     language = get_locale().language
     template = business_type_of(plan)
     items: list[ChecklistItem] = []

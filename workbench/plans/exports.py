@@ -23,7 +23,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, fields, project
 from workbench.finance.money import MAX_NUMBER_TEXT
@@ -537,18 +536,6 @@ def render_in(language: str, render, *args, **kwargs):
     """Render a page in another language (the Italian copy for Italian institutions)."""
     with force_locale(language):
         return render(*args, **kwargs)
-
-
-def import_plan(owner: User, document: dict[str, Any]) -> BusinessPlan:
-    """A new plan with the numbers of a checked file (see read_assumptions_json)."""
-    from workbench.plans.services import create_plan
-
-    return create_plan(
-        owner=owner,
-        business_type=document["business_type"],
-        title=str(document.get("title") or "")[:160],
-        assumptions=document["assumptions"],
-    )
 
 
 def _has_control_characters(value: Any) -> bool:

@@ -25,7 +25,8 @@ from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.finance import AssumptionsError, ProjectionResult, Scenario, project
-from workbench.plans.catalogue import BusinessType, UnknownBusinessType, get_business_type
+from workbench.plans.catalogue import UnknownBusinessType, business_type_of, get_business_type
+from workbench.plans.checklist import plan_checklist
 from workbench.plans.languages import ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, Decision, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.plans.results import results_document
@@ -77,11 +78,6 @@ class StaleAssumptions(Exception):
     """The numbers were saved from another tab since this page loaded them (the page words it)."""
 
 
-def business_type_of(plan: BusinessPlan | PlanVersion) -> BusinessType:
-    """The template version the plan (or the frozen version) was written on, not the newest one."""
-    return get_business_type(plan.business_type, plan.template_version)
-
-
 def create_plan(
     *,
     owner: User,
@@ -129,6 +125,16 @@ def create_plan(
         },
     )
     return plan
+
+
+def import_plan(owner: User, document: dict[str, Any]) -> BusinessPlan:
+    """A new plan with the numbers of a checked file (exports.read_assumptions_json)."""
+    return create_plan(
+        owner=owner,
+        business_type=document["business_type"],
+        title=str(document.get("title") or "")[:160],
+        assumptions=document["assumptions"],
+    )
 
 
 def save_answers(plan: BusinessPlan, edits: list[AnswerEdit], actor: User) -> SaveOutcome:
@@ -339,8 +345,6 @@ def has_unsent_changes(plan: BusinessPlan) -> bool:
 
 def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
     """Freeze the plan as a new version for the mentor: answers, numbers, results and template version."""
-    from workbench.plans.checklist import plan_checklist
-
     lock_plan(plan)
     missing = [item for item in plan_checklist(plan) if not item.done]
     if missing:
@@ -422,8 +426,6 @@ def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
     """For each trainee, when they first had a plan ready (complete, or sent for review: "plan_drafted") and
     when they first sent one ("plan_submitted"). A plan just started is not drafted, whatever its template
     filled in: completeness is the checklist's, counted on what the person did."""
-    from workbench.plans.checklist import plan_checklist
-
     facts: dict[int, dict[str, datetime]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return facts

@@ -23,7 +23,7 @@ from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.plans import exports, financials, services
 from workbench.plans import numbers_form as forms_of_numbers
-from workbench.plans.catalogue import business_types
+from workbench.plans.catalogue import business_type_of, business_types
 from workbench.plans.checklist import plan_checklist, progress
 from workbench.plans.diff import compare_versions
 from workbench.plans.forms import ImportForm, NewPlanForm, RequestChangesForm
@@ -119,7 +119,7 @@ def new():
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            first = services.business_type_of(plan).sections[0].key
+            first = business_type_of(plan).sections[0].key
             return redirect(url_for("plans.section", plan_id=plan.id, section_key=first), code=303)
     return render("plans/new.html", form=form, types=business_types(), language=language)
 
@@ -137,7 +137,7 @@ def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragme
         "plans/overview.html",
         fragment=fragment,
         plan=plan,
-        template=services.business_type_of(plan),
+        template=business_type_of(plan),
         checklist=items,
         percent=progress(items),
         unsent=services.has_unsent_changes(plan),
@@ -156,7 +156,7 @@ def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragme
 @role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
 def section(plan_id: int, section_key: str):
     plan = load_plan(plan_id)
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     current = template.section(section_key)
     if current is None:
         abort(404)
@@ -191,7 +191,7 @@ def numbers(plan_id: int, section_key: str):
     A stale page (the numbers were saved from another window) is not saved: the typed values come back with
     what differs, and "keep mine" saves them over the others."""
     plan = load_plan(plan_id, can_edit_plan)
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     current = template.section(section_key)
     if current is None or not forms_of_numbers.is_numbers_section(section_key):
         abort(404)
@@ -345,7 +345,7 @@ def version(plan_id: int, number: int):
         "plans/version.html",
         plan=plan,
         version=frozen,
-        template=services.business_type_of(frozen),
+        template=business_type_of(frozen),
         results=stored_results(frozen.results),
         notes=notes_of(plan),
         language=get_locale().language,
@@ -362,7 +362,7 @@ def compare(plan_id: int):
         old, new = numbers[int(request.args["old"])], numbers[int(request.args["new"])]
     except (KeyError, ValueError):
         abort(404)
-    template, old_template = services.business_type_of(new), services.business_type_of(old)
+    template, old_template = business_type_of(new), business_type_of(old)
     return render(
         "plans/compare.html",
         plan=plan,
@@ -431,7 +431,7 @@ def import_numbers():
         try:
             document = exports.read_assumptions_json(form.file.data.read())
             title = _imported_title(form.title.data or "", str(document.get("title") or ""))
-            plan = exports.import_plan(current_user, {**document, "title": title})
+            plan = services.import_plan(current_user, {**document, "title": title})
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -461,7 +461,7 @@ def _imported_title(chosen: str, original: str) -> str:
 
 
 def _render_printable(plan: BusinessPlan) -> str:
-    template = services.business_type_of(plan)
+    template = business_type_of(plan)
     projected = services.projection_of(plan.assumptions)
     result = projected[0]
     return render(
