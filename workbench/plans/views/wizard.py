@@ -1,16 +1,13 @@
-"""Plan pages: the trainee's list, the wizard (one section per page, autosaved), submission and review.
+"""The trainee's list and the wizard: one section per page, answers and numbers autosaved.
 
-Load -> check -> act: every view loads the plan (404), asks a predicate from permissions.py (403), then
-calls a service. The same POST serves a plain form (redirect after saving) and htmx autosave (fragment).
-"""
+The same POST serves a plain form (redirect after saving) and htmx autosave (a fragment)."""
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import format_date, get_locale
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,46 +18,28 @@ from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.plans import exports, financials, services
+from workbench.plans import financials, services
 from workbench.plans import numbers_form as forms_of_numbers
 from workbench.plans.catalogue import business_type_of, business_types
 from workbench.plans.checklist import plan_checklist, progress
-from workbench.plans.diff import compare_versions
-from workbench.plans.forms import ImportForm, NewPlanForm, RequestChangesForm
+from workbench.plans.forms import NewPlanForm, RequestChangesForm
 from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
-from workbench.plans.models import BusinessPlan, PlanVersion
+from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers import save_numbers
 from workbench.plans.panels import error_slots, numbers_panel, what_if_panel
 from workbench.plans.permissions import (
     can_edit_plan,
-    can_request_changes,
     can_review_plan,
-    can_view_plan,
 )
-from workbench.plans.results import stored_results
-from workbench.plans.review import notes_of, open_note, review_status, review_statuses
-from workbench.plans.statement import cash_flow_statement
+from workbench.plans.review import notes_of, review_status, review_statuses
+from workbench.plans.views import bp, load_plan
 from workbench.programme.services import current_assignment, mentees_of
-from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
 from workbench.web.guards import query_int
 from workbench.web.templating import is_htmx_fragment_request, render
 
-bp = Blueprint("plans", __name__, url_prefix="/plans")
-
 PLANS_PER_PAGE = 50
-
-
-def load_plan(plan_id: int, predicate=can_view_plan) -> BusinessPlan:
-    """The plan, if the person may see it; someone else's plan is a 404 exactly like a missing one, so ids
-    reveal nothing. 403 only for a plan they may see but not act on this way (a mentor posting an answer)."""
-    plan = db.session.get(BusinessPlan, plan_id)
-    if plan is None or not can_view_plan(current_user, plan):
-        abort(404)
-    if not predicate(current_user, plan):
-        abort(403)
-    return plan
 
 
 @bp.get("")
@@ -127,10 +106,10 @@ def new():
 @bp.get("/<int:plan_id>")
 @role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
 def overview(plan_id: int):
-    return _render_overview(load_plan(plan_id), RequestChangesForm())
+    return render_overview(load_plan(plan_id), RequestChangesForm())
 
 
-def _render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragment: str | None = None) -> str:
+def render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragment: str | None = None) -> str:
     items = plan_checklist(plan)
     assignment = current_assignment(plan.owner)
     return render(
@@ -244,247 +223,6 @@ def numbers(plan_id: int, section_key: str):
         response = redirect(_after_save_url(plan, template, current), code=303)
     # Committed once the answer is made: the page reads the plan as this request left it, not reloaded.
     db.session.commit()
-    return response
-
-
-@bp.post("/<int:plan_id>/submit")
-@role_required(Role.TRAINEE)
-def submit(plan_id: int):
-    plan = load_plan(plan_id, can_edit_plan)
-    try:
-        version = services.submit_plan(plan, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        for message in error.errors.values():
-            flash(message, "error")
-    else:
-        db.session.commit()
-        assignment = current_assignment(plan.owner)
-        if assignment is not None:
-            flash(
-                _(
-                    "Version %(n)d of your plan was sent to %(name)s.",
-                    n=version.number,
-                    name=assignment.mentor.full_name,
-                ),
-                "success",
-            )
-        else:
-            flash(
-                _(
-                    "Version %(n)d of your plan is sent. No mentor is assigned to you yet: the programme's "
-                    "manager will assign one, who will then review it.",
-                    n=version.number,
-                ),
-                "success",
-            )
-    return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
-
-
-@bp.post("/<int:plan_id>/request-changes")
-@role_required(Role.MENTOR)
-def request_changes(plan_id: int):
-    """The mentor sends the latest version back with a note. An empty note is an error at the field, in
-    place (htmx swaps the review card) or on the page (no JavaScript); a plan no longer waiting says so and
-    the note is shown back, never lost."""
-    plan = load_plan(plan_id, can_review_plan)
-    form = RequestChangesForm()
-    if not can_request_changes(current_user, plan):
-        return _note_not_sent(plan, form, services.already_sent_back())
-    if not form.validate_on_submit():
-        return _review_card(plan, form)
-    try:
-        services.request_changes(plan, current_user, form.note.data)
-    except DomainError as error:
-        db.session.rollback()
-        if "" in error.errors:  # sent back from another window meanwhile
-            return _note_not_sent(plan, form, error.errors[""])
-        apply_domain_error(form, error)
-        return _review_card(plan, form)
-    db.session.commit()
-    flash(_("The plan went back to %(name)s with your note.", name=plan.owner.full_name), "success")
-    if is_htmx_fragment_request():
-        return "", 204, {"HX-Refresh": "true"}
-    return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
-
-
-def _review_card(plan: BusinessPlan, form: RequestChangesForm):
-    """The form again with its errors: the card alone for htmx (swapped in place), else the page (422)."""
-    if is_htmx_fragment_request():
-        return _render_overview(plan, form, fragment="review")
-    return _render_overview(plan, form), 422
-
-
-def _note_not_sent(plan: BusinessPlan, form: RequestChangesForm, reason: str):
-    flash(reason, "error")
-    note = (form.note.data or "").strip()
-    if note:
-        flash(_("Your note was not sent: %(note)s", note=note), "info")
-    if is_htmx_fragment_request():
-        return "", 204, {"HX-Refresh": "true"}
-    return _render_overview(plan, RequestChangesForm(formdata=None)), 409
-
-
-@bp.app_template_global()
-def review_note_of(plan: BusinessPlan):
-    """The note the trainee is working on, for the banner of the plan pages (None when there is none)."""
-    return open_note(plan)
-
-
-bp.add_app_template_global(can_request_changes)
-
-
-@bp.get("/<int:plan_id>/versions/<int:number>")
-@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
-def version(plan_id: int, number: int):
-    plan = load_plan(plan_id)
-    frozen = db.first_or_404(
-        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == number)
-    )
-    return render(
-        "plans/version.html",
-        plan=plan,
-        version=frozen,
-        template=business_type_of(frozen),
-        results=stored_results(frozen.results),
-        notes=notes_of(plan),
-        language=get_locale().language,
-        financials=financials,
-    )
-
-
-@bp.get("/<int:plan_id>/compare")
-@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
-def compare(plan_id: int):
-    plan = load_plan(plan_id)
-    numbers = {v.number: v for v in plan.versions}
-    try:
-        old, new = numbers[int(request.args["old"])], numbers[int(request.args["new"])]
-    except (KeyError, ValueError):
-        abort(404)
-    template, old_template = business_type_of(new), business_type_of(old)
-    return render(
-        "plans/compare.html",
-        plan=plan,
-        old=old,
-        new=new,
-        template=template,
-        old_template=old_template,
-        comparison=compare_versions(old, new, template, old_template),
-        financials=financials,
-        language=get_locale().language,
-    )
-
-
-@bp.get("/<int:plan_id>/print")
-@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
-def printable(plan_id: int):
-    plan = load_plan(plan_id)
-    return _render_printable(plan)
-
-
-@bp.get("/<int:plan_id>/plan.pdf")
-@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
-def pdf(plan_id: int):
-    """The printable plan as a PDF, in the page's language or in the one asked for (``?lang=it``)."""
-    plan = load_plan(plan_id)
-    language = request.args.get("lang") or get_locale().language
-    if language not in current_app.config["LANGUAGES"]:
-        abort(404)
-    html = exports.render_in(language, _render_printable, plan)
-    document = exports.plan_pdf(html, request.url_root, current_app.static_folder or "")
-    name = f"{_file_stem(plan)}-{language}.pdf"
-    return _download(document, "application/pdf", name)
-
-
-@bp.get("/<int:plan_id>/projection.xlsx")
-@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
-def projection_xlsx(plan_id: int):
-    plan = load_plan(plan_id)
-    result, _error = services.projection_of(plan.assumptions)
-    if result is None:
-        flash(
-            _("The spreadsheet needs numbers that can be read: check the messages in the numbers pages."),
-            "error",
-        )
-        return redirect(url_for("plans.section", plan_id=plan.id, section_key="cashflow"), code=303)
-    labels = {row: str(label) for row, label in financials.ROW_LABELS.items()}
-    book = exports.projection_xlsx(plan, result, labels)
-    return _download(
-        book, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{_file_stem(plan)}.xlsx"
-    )
-
-
-@bp.get("/<int:plan_id>/assumptions.json")
-@role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
-def assumptions_json(plan_id: int):
-    plan = load_plan(plan_id)
-    return _download(exports.assumptions_json(plan), "application/json", f"{_file_stem(plan)}.json")
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@role_required(Role.TRAINEE)
-def import_numbers():
-    """A new plan from a numbers file saved from another plan."""
-    form = ImportForm()
-    if form.validate_on_submit():
-        try:
-            document = exports.read_assumptions_json(form.file.data.read())
-            title = _imported_title(form.title.data or "", str(document.get("title") or ""))
-            plan = services.import_plan(current_user, {**document, "title": title})
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("A new plan was made with the numbers of the file. Now write your answers."), "success")
-            return redirect(url_for("plans.overview", plan_id=plan.id), code=303)
-    status = 422 if form.errors else 200
-    return render("plans/import.html", form=form), status
-
-
-def _imported_title(chosen: str, original: str) -> str:
-    """The title of an imported plan: the one the person chose, else the file's with today's date, so the
-    list never shows two plans that look the same; a title already taken gets a number."""
-    title = chosen.strip()
-    if not title:
-        suffix = " " + _("(imported %(date)s)", date=format_date(utcnow(), "medium"))
-        title = (original.strip() or _("Imported plan"))[: 160 - len(suffix)].rstrip() + suffix
-    taken = set(
-        db.session.scalars(select(BusinessPlan.title).where(BusinessPlan.owner_id == current_user.id))
-    )
-    candidate, number = title, 2
-    while candidate in taken:
-        ending = f" ({number})"
-        candidate, number = title[: 160 - len(ending)] + ending, number + 1
-    return candidate
-
-
-def _render_printable(plan: BusinessPlan) -> str:
-    template = business_type_of(plan)
-    projected = services.projection_of(plan.assumptions)
-    result = projected[0]
-    return render(
-        "plans/print.html",
-        plan=plan,
-        template=template,
-        language=get_locale().language,
-        answers=services.answers_document(plan),
-        result=result,
-        panel=numbers_panel(plan, plan.assumptions, "cashflow", projected=projected) if result else None,
-        statement=cash_flow_statement(result) if result else None,
-        financials=financials,
-    )
-
-
-def _file_stem(plan: BusinessPlan) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", (plan.title or "").lower()).strip("-")[:60]
-    return slug or f"plan-{plan.id}"
-
-
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
