@@ -365,12 +365,9 @@ def projection_xlsx(plan: BusinessPlan, result: ProjectionResult, row_labels: di
                 cell.value = float(value)
             cell.number_format = EURO
         total_cell = sheet.cell(row=line, column=total)
-        if row == "opening_cash":
-            total_cell.value = f"={get_column_letter(first)}{line}"
-        elif row == "closing_cash":
-            total_cell.value = f"={get_column_letter(last)}{line}"
-        else:
-            total_cell.value = f"=SUM({get_column_letter(first)}{line}:{get_column_letter(last)}{line})"
+        total_cell.value = _period_total(
+            row, f"{get_column_letter(first)}{line}", f"{get_column_letter(last)}{line}"
+        )
         total_cell.number_format = EURO
         total_cell.font = _BOLD
         if row in {"net_cash_flow", "closing_cash", "operating_profit"}:
@@ -429,20 +426,10 @@ def _years_sheet(
         for column, period in enumerate(periods, start=2):
             start, end = get_column_letter(period.first + 1), get_column_letter(period.last + 1)
             cell = years_sheet.cell(row=line, column=column)
-            if row == "opening_cash":
-                cell.value = f"='{name}'!{start}{line}"
-            elif row == "closing_cash":
-                cell.value = f"='{name}'!{end}{line}"
-            else:
-                cell.value = f"=SUM('{name}'!{start}{line}:{end}{line})"
+            cell.value = _period_total(row, f"'{name}'!{start}{line}", f"'{name}'!{end}{line}")
             cell.number_format = EURO
         cell = years_sheet.cell(row=line, column=total)
-        if row == "opening_cash":
-            cell.value = f"=B{line}"
-        elif row == "closing_cash":
-            cell.value = f"={get_column_letter(total - 1)}{line}"
-        else:
-            cell.value = f"=SUM(B{line}:{get_column_letter(total - 1)}{line})"
+        cell.value = _period_total(row, f"B{line}", f"{get_column_letter(total - 1)}{line}")
         cell.number_format = EURO
         cell.font = _BOLD
     years_sheet.column_dimensions["A"].width = 34
@@ -570,3 +557,16 @@ def _nesting(value: Any) -> int:
             break
         depth += 1
     return depth
+
+
+def _period_total(row: str, first: str, last: str) -> str:
+    """The formula of a row over a period from cell ``first`` to cell ``last``: cash at its start is the first
+    month's, cash at its end the last month's, every other row the sum."""
+    if row == "opening_cash":
+        return f"={first}"
+    if row == "closing_cash":
+        return f"={last}"
+    if first.startswith("'"):  # another sheet: SUM('Sheet'!B3:M3)
+        sheet, _bang, start = first.rpartition("!")
+        return f"=SUM({sheet}!{start}:{last.rpartition('!')[2]})"
+    return f"=SUM({first}:{last})"
