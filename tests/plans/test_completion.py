@@ -162,11 +162,12 @@ def test_the_length_rule_is_said_and_the_maximum_refused_with_the_text_kept(
     [("it", "Microcredito"), ("en", "Microcredit"), ("fr", "Microcrédit"), ("ar", "قرض صغير")],
 )
 def test_a_new_plans_typical_numbers_are_named_in_the_language_of_its_creation(
-    client: FlaskClient, trainee, language: str, loan: str
+    signed_in: FlaskClient, language: str, loan: str
 ) -> None:
-    login_as(client, trainee)
-    client.post("/language", data={"locale": language, "next": "/plans"})
-    response = client.post("/plans/new", data={"business_type": "food", "title": "", "start_from": "typical"})
+    signed_in.post("/language", data={"locale": language, "next": "/plans"})
+    response = signed_in.post(
+        "/plans/new", data={"business_type": "food", "title": "", "start_from": "typical"}
+    )
     assert response.status_code == 303
     plan = db.session.scalars(db.select(BusinessPlan)).one()
     assert plan.assumptions["loans"][0]["name"] == loan
