@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from tests.factories import assumptions
 from tests.plans.test_numbers_views import (
     error_at,
     input_value,
     message,
     open_page,
     post_numbers,
-    simple_assumptions,
     stored,
 )
 from workbench.extensions import db
@@ -22,7 +22,7 @@ from workbench.plans.models import BusinessPlan
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
     made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=simple_assumptions()
+        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=assumptions(language="fr")
     )
     db.session.commit()
     return made
