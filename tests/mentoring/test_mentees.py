@@ -192,15 +192,15 @@ def test_a_mentor_sees_only_their_own_mentees(
     assert re.findall(r"<h2>(.*?)</h2>", other_html) == ["Moussa Sow"]
 
 
+@pytest.mark.signed_in("mentor")
 def test_a_former_mentor_no_longer_sees_the_trainee(
-    client: FlaskClient, trainee: User, mentor: User, second_mentor: User, manager: User
+    signed_in: FlaskClient, trainee: User, mentor: User, second_mentor: User, manager: User
 ) -> None:
     assign_mentor(trainee, mentor, manager)
     db.session.commit()
     assign_mentor(trainee, second_mentor, manager)
     db.session.commit()
-    login_as(client, mentor)
-    html = client.get("/mentees").get_data(as_text=True)
+    html = signed_in.get("/mentees").get_data(as_text=True)
     assert "Fatou Ndiaye" not in html
     assert 'class="empty-state"' in html
 

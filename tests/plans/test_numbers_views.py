@@ -563,12 +563,12 @@ def test_ticking_a_scenario_with_htmx_answers_only_the_panel(signed_in: FlaskCli
 # --- who may post -------------------------------------------------------------------------------------------
 
 
-def test_the_assigned_mentor_cannot_post_numbers(client: FlaskClient, trainee, mentor, plan) -> None:
+@pytest.mark.signed_in("mentor")
+def test_the_assigned_mentor_cannot_post_numbers(signed_in: FlaskClient, trainee, mentor, plan) -> None:
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, mentor)
-    assert client.get(f"/plans/{plan.id}/sections/startup").status_code == 200
-    response = client.post(
+    assert signed_in.get(f"/plans/{plan.id}/sections/startup").status_code == 200
+    response = signed_in.post(
         f"/plans/{plan.id}/numbers/startup", data={"own_funds": "9", "assumptions_rev": "1"}
     )
     assert response.status_code == 403

@@ -171,13 +171,13 @@ def test_the_review_form_appears_only_when_the_action_is_allowed(
     assert "Wait for the next version: Fatou Ndiaye is working on the note sent back with version 1." in after
 
 
+@pytest.mark.signed_in("mentor")
 def test_asking_again_for_a_plan_sent_back_keeps_the_note_and_says_why(
-    client: FlaskClient, sent, mentor
+    signed_in: FlaskClient, sent, mentor
 ) -> None:
     services.request_changes(sent, mentor, "Explain the prices.")
     db.session.commit()
-    login_as(client, mentor)
-    response = client.post(f"/plans/{sent.id}/request-changes", data={"note": "One more thing."})
+    response = signed_in.post(f"/plans/{sent.id}/request-changes", data={"note": "One more thing."})
     assert response.status_code == 409
     html = page(response)
     assert "This plan was already sent back to the trainee: it is no longer waiting for review." in html
@@ -288,13 +288,13 @@ def test_the_mentor_reads_the_mentors_next_step(signed_in: FlaskClient, sent, me
     assert "Draft your business plan" not in mentees
 
 
+@pytest.mark.signed_in("mentor")
 def test_a_mentee_without_a_plan_to_review_shows_their_next_step_for_the_mentor(
-    client: FlaskClient, trainee, mentor
+    signed_in: FlaskClient, trainee, mentor
 ) -> None:
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, mentor)
-    mentees = page(client.get("/mentees"))
+    mentees = page(signed_in.get("/mentees"))
     assert "Their next step:" in mentees
     assert "Complete the entrepreneurship training" in mentees
 
@@ -314,11 +314,10 @@ def test_without_a_mentor_the_trainee_is_told_the_truth(signed_in: FlaskClient, 
     assert "sent to your mentor" not in html
 
 
-def test_with_a_mentor_the_trainee_is_told_who_has_it(client: FlaskClient, plan, trainee, mentor) -> None:
+def test_with_a_mentor_the_trainee_is_told_who_has_it(signed_in: FlaskClient, plan, trainee, mentor) -> None:
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, trainee)
-    html = page(client.post(f"/plans/{plan.id}/submit", follow_redirects=True))
+    html = page(signed_in.post(f"/plans/{plan.id}/submit", follow_redirects=True))
     assert "Version 1 of your plan was sent to Marco Bianchi." in html
 
 
@@ -368,14 +367,14 @@ def test_the_manager_reaches_plans_from_the_pages(signed_in: FlaskClient, plan, 
     assert 'href="/plans"' in page(signed_in.get("/programme"))
 
 
+@pytest.mark.signed_in("mentor")
 def test_a_mentor_sees_only_the_plans_of_their_mentees_at_plans(
-    client: FlaskClient, plan, trainee, mentor
+    signed_in: FlaskClient, plan, trainee, mentor
 ) -> None:
     other = make_person("moussa.sow@example.org", [Role.TRAINEE], "Moussa Sow")
     foreign = services.create_plan(owner=other, business_type="shop", title="Not a mentee's plan")
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, mentor)
-    html = page(client.get("/plans"))
+    html = page(signed_in.get("/plans"))
     assert f'href="/plans/{plan.id}"' in html
     assert f'href="/plans/{foreign.id}"' not in html
