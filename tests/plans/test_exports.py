@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
-from tests.factories import assumptions
+from tests.factories import assumptions, make_plan
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
@@ -34,20 +34,12 @@ LOCALE = "fr"  # the trainee fixture's language
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", from_example=True
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, from_example=True)
 
 
 @pytest.fixture
 def simple_plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Simple", assumptions=assumptions(language="fr")
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, assumptions(language="fr"), title="Simple")
 
 
 def in_locale(language: str, function, *args):

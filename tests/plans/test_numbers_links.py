@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import assumptions
+from tests.factories import assumptions, make_plan
 from tests.plans.test_numbers_views import HTMX, open_page, post_numbers, stored
 from workbench.extensions import db
 from workbench.finance import project
 from workbench.finance import projection as projection_module
 from workbench.finance.fields import LISTS, SINGLES
-from workbench.plans import financials, services
+from workbench.plans import financials
 from workbench.plans.checklist import plan_checklist
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers import CHANGED_ELSEWHERE, save_numbers
@@ -42,11 +42,7 @@ def troubled() -> dict:
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=troubled()
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, troubled())
 
 
 def element_ids(client: FlaskClient, plan: BusinessPlan, section_key: str) -> set[str]:

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 
-from tests.factories import assumptions
+from tests.factories import assumptions, make_plan
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
@@ -34,11 +34,7 @@ LOCALE = "fr"  # the trainee fixture's language
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=assumptions(language="fr")
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, assumptions(language="fr"))
 
 
 # --- reading pages ------------------------------------------------------------------------------------------

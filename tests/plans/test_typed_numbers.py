@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import assumptions
+from tests.factories import assumptions, make_plan
 from tests.plans.test_numbers_views import (
     error_at,
     input_value,
@@ -14,18 +14,12 @@ from tests.plans.test_numbers_views import (
     post_numbers,
     stored,
 )
-from workbench.extensions import db
-from workbench.plans import services
 from workbench.plans.models import BusinessPlan
 
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=assumptions(language="fr")
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, assumptions(language="fr"))
 
 
 def test_a_currency_sign_and_french_grouping_are_read(signed_in: FlaskClient, plan) -> None:
