@@ -164,30 +164,3 @@ def signed_in(request: pytest.FixtureRequest, client: FlaskClient) -> FlaskClien
     person = getattr(request, "param", None) or (marker.args[0] if marker else "trainee")
     login_as(client, request.getfixturevalue(person))
     return client
-
-
-# The role-named clients below predate signed_in; tests/programme still uses them.
-
-
-@pytest.fixture
-def as_manager(client: FlaskClient, manager: User) -> FlaskClient:
-    login_as(client, manager)
-    return client
-
-
-@pytest.fixture
-def as_trainee(client: FlaskClient, trainee: User) -> FlaskClient:
-    login_as(client, trainee)
-    return client
-
-
-@pytest.fixture
-def as_mentor(client: FlaskClient, mentor: User) -> FlaskClient:
-    login_as(client, mentor)
-    return client
-
-
-@pytest.fixture
-def as_officer(client: FlaskClient, officer: User) -> FlaskClient:
-    login_as(client, officer)
-    return client

@@ -6,6 +6,7 @@ reason about by hand; name one and override what the test is about::
     assumptions()                                   # "simple", English row names
     assumptions(language="fr", owner_drawings=300)  # French row names, one field changed
     assumptions("healthy", loans=[])                # no warning at all, then without its loan
+    assumptions("dscr", owner_drawings="810")       # debt-service cover 1.19
 """
 
 from __future__ import annotations
@@ -74,7 +75,17 @@ def _growing(_language: str) -> dict[str, Any]:
     }
 
 
-SHAPES = {"simple": _simple, "healthy": _healthy, "growing": _growing}
+def _dscr(_language: str) -> dict[str, Any]:
+    return {
+        "start_month": "2027-01",
+        "months": 13,
+        "startup_costs": [{"amount": 12000}],
+        "loans": [{"principal": 12000, "annual_rate": 0, "term_months": 12, "method": "equal_principal"}],
+        "revenue_streams": [{"units_per_month": 100, "unit_price": 20}],
+    }
+
+
+SHAPES = {"simple": _simple, "healthy": _healthy, "growing": _growing, "dscr": _dscr}
 
 
 def assumptions(shape: str = "simple", *, language: str = "en", **overrides: Any) -> dict[str, Any]:
@@ -86,6 +97,8 @@ def assumptions(shape: str = "simple", *, language: str = "en", **overrides: Any
     - "healthy": sells from month 1, money to start equals what starting costs, a small loan: no warning.
     - "growing": a small takeaway whose sales start in month 3 and grow, so cash dips below zero before
       recovering; 24 months from 2027-03.
+    - "dscr": no tax, no interest: 1,000 EUR repaid a month from month 2 to 13 against 2,000 EUR of sales, so
+      the debt-service cover is (2,000 - owner_drawings) / 1,000; 13 months from 2027-01.
     """
     document = SHAPES[shape](language)
     document.update(copy.deepcopy(overrides))

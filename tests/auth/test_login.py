@@ -147,22 +147,22 @@ def test_next_never_leaves_the_site(client: FlaskClient, manager: User, target: 
         assert parts.path == "/programme"
 
 
-def test_logout_ends_the_session(client: FlaskClient, manager: User) -> None:
-    login_as(client, manager)
-    assert client.get("/programme").status_code == 200
-    response = client.post("/logout")
+@pytest.mark.signed_in("manager")
+def test_logout_ends_the_session(signed_in: FlaskClient) -> None:
+    assert signed_in.get("/programme").status_code == 200
+    response = signed_in.post("/logout")
     db.session.expire_all()
     assert response.status_code == 302
     assert path_of(response) == "/login"
-    after = client.get("/programme")
+    after = signed_in.get("/programme")
     assert after.status_code == 302
     assert path_of(after) == "/login"
 
 
-def test_logout_is_not_a_get(client: FlaskClient, manager: User) -> None:
-    login_as(client, manager)
-    assert client.get("/logout").status_code == 405
-    assert client.get("/programme").status_code == 200
+@pytest.mark.signed_in("manager")
+def test_logout_is_not_a_get(signed_in: FlaskClient) -> None:
+    assert signed_in.get("/logout").status_code == 405
+    assert signed_in.get("/programme").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -232,9 +232,8 @@ def test_deactivation_ends_an_open_session(app: Flask, client: FlaskClient, trai
     assert client.get("/path").status_code == 302
 
 
-def test_a_password_change_ends_older_sessions(app: Flask, client: FlaskClient, trainee: User) -> None:
-    login_as(client, trainee)
-    assert client.get("/path").status_code == 200
+def test_a_password_change_ends_older_sessions(app: Flask, signed_in: FlaskClient, trainee: User) -> None:
+    assert signed_in.get("/path").status_code == 200
     token = issue_password_reset(trainee, None)
     db.session.commit()
     elsewhere = app.test_client()
@@ -244,6 +243,6 @@ def test_a_password_change_ends_older_sessions(app: Flask, client: FlaskClient, 
     assert changed.status_code == 302
     # The device where the password was set stays logged in; the old session does not.
     assert elsewhere.get("/path").status_code == 200
-    response = client.get("/path")
+    response = signed_in.get("/path")
     assert response.status_code == 302
     assert path_of(response) == "/login"

@@ -110,12 +110,13 @@ def test_only_an_active_mentor_can_be_assigned(
     assert mentor_events() == []
 
 
+@pytest.mark.signed_in("manager")
 def test_a_manager_assigns_a_mentor_on_the_trainees_page(
-    as_manager: FlaskClient, trainee: User, mentor: User, manager: User
+    signed_in: FlaskClient, trainee: User, mentor: User, manager: User
 ) -> None:
-    page = as_manager.get(f"/programme/people/{trainee.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/people/{trainee.id}").get_data(as_text=True)
     assert f'<option value="{mentor.id}">Marco Bianchi</option>' in page
-    response = as_manager.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(mentor.id)})
+    response = signed_in.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(mentor.id)})
     db.session.expire_all()
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == f"/programme/people/{trainee.id}"
@@ -123,20 +124,21 @@ def test_a_manager_assigns_a_mentor_on_the_trainees_page(
     assert assignment is not None
     assert assignment.mentor_id == mentor.id
     assert [(e.object_id, e.actor_id) for e in mentor_events()] == [(trainee.id, manager.id)]
-    page = as_manager.get(f"/programme/people/{trainee.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/people/{trainee.id}").get_data(as_text=True)
     assert "Currently mentored by Marco Bianchi." in page
     assert re.search(rf'<option selected value="{mentor.id}">|<option value="{mentor.id}" selected>', page)
     # The mentor's own page lists the mentee.
-    mentor_page = as_manager.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
+    mentor_page = signed_in.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
     assert f'<a href="/programme/people/{trainee.id}">Fatou Ndiaye</a>' in mentor_page
 
 
+@pytest.mark.signed_in("manager")
 def test_reassigning_on_the_page_keeps_the_history(
-    as_manager: FlaskClient, trainee: User, mentor: User, second_mentor: User
+    signed_in: FlaskClient, trainee: User, mentor: User, second_mentor: User
 ) -> None:
-    as_manager.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(mentor.id)})
+    signed_in.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(mentor.id)})
     db.session.expire_all()
-    as_manager.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(second_mentor.id)})
+    signed_in.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(second_mentor.id)})
     db.session.expire_all()
     history = assignments_of(trainee)
     assert [a.mentor_id for a in history] == [mentor.id, second_mentor.id]
@@ -144,20 +146,22 @@ def test_reassigning_on_the_page_keeps_the_history(
     assert history[1].ended_at is None
 
 
+@pytest.mark.signed_in("manager")
 @pytest.mark.parametrize("choice", ["officer", "unknown", "empty"])
 def test_a_non_mentor_is_refused_at_the_field(
-    as_manager: FlaskClient, trainee: User, mentor: User, officer: User, choice: str
+    signed_in: FlaskClient, trainee: User, mentor: User, officer: User, choice: str
 ) -> None:
     value = {"officer": str(officer.id), "unknown": "999", "empty": ""}[choice]
-    response = as_manager.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": value})
+    response = signed_in.post(f"/programme/people/{trainee.id}/mentor", data={"mentor_id": value})
     db.session.expire_all()
     assert response.status_code == 422
     assert "mentor_id" in error_fields(response.get_data(as_text=True))
     assert assignments_of(trainee) == []
 
 
-def test_a_staff_member_cannot_get_a_mentor(as_manager: FlaskClient, officer: User, mentor: User) -> None:
-    response = as_manager.post(f"/programme/people/{officer.id}/mentor", data={"mentor_id": str(mentor.id)})
+@pytest.mark.signed_in("manager")
+def test_a_staff_member_cannot_get_a_mentor(signed_in: FlaskClient, officer: User, mentor: User) -> None:
+    response = signed_in.post(f"/programme/people/{officer.id}/mentor", data={"mentor_id": str(mentor.id)})
     db.session.expire_all()
     assert response.status_code == 422
     assert db.session.scalars(select(MentorAssignment)).all() == []
@@ -188,29 +192,29 @@ def test_a_mentor_sees_only_their_own_mentees(
     assert re.findall(r"<h2>(.*?)</h2>", other_html) == ["Moussa Sow"]
 
 
+@pytest.mark.signed_in("mentor")
 def test_a_former_mentor_no_longer_sees_the_trainee(
-    client: FlaskClient, trainee: User, mentor: User, second_mentor: User, manager: User
+    signed_in: FlaskClient, trainee: User, mentor: User, second_mentor: User, manager: User
 ) -> None:
     assign_mentor(trainee, mentor, manager)
     db.session.commit()
     assign_mentor(trainee, second_mentor, manager)
     db.session.commit()
-    login_as(client, mentor)
-    html = client.get("/mentees").get_data(as_text=True)
+    html = signed_in.get("/mentees").get_data(as_text=True)
     assert "Fatou Ndiaye" not in html
     assert 'class="empty-state"' in html
 
 
 def test_the_trainee_sees_their_mentors_name(
-    as_trainee: FlaskClient, trainee: User, mentor: User, second_mentor: User, manager: User
+    signed_in: FlaskClient, trainee: User, mentor: User, second_mentor: User, manager: User
 ) -> None:
-    before = as_trainee.get("/path").get_data(as_text=True)
+    before = signed_in.get("/path").get_data(as_text=True)
     assert "Marco Bianchi" not in before
     assign_mentor(trainee, mentor, manager)
     db.session.commit()
-    assert "Marco Bianchi" in as_trainee.get("/path").get_data(as_text=True)
+    assert "Marco Bianchi" in signed_in.get("/path").get_data(as_text=True)
     assign_mentor(trainee, second_mentor, manager)
     db.session.commit()
-    after = as_trainee.get("/path").get_data(as_text=True)
+    after = signed_in.get("/path").get_data(as_text=True)
     assert "Amina Diallo" in after
     assert "Marco Bianchi" not in after

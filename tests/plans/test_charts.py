@@ -12,6 +12,7 @@ import pytest
 from flask import Flask, render_template_string
 from flask_babel import force_locale
 
+from tests.factories import assumptions
 from workbench.finance import ProjectionResult, project
 from workbench.plans.charts import (
     HEIGHT,
@@ -23,31 +24,6 @@ from workbench.plans.charts import (
 )
 
 NICE_MULTIPLES = {Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)}
-
-
-def plan(**overrides: object) -> dict:
-    """A small takeaway: sales start in month 3 and grow, so cash dips below zero before recovering."""
-    document: dict = {
-        "start_month": "2027-03",
-        "months": 24,
-        "startup_costs": [{"name": "Oven", "amount": 8000}],
-        "own_funds": 2000,
-        "loans": [{"principal": 6000, "annual_rate": 0.07, "term_months": 24, "method": "annuity"}],
-        "revenue_streams": [
-            {
-                "units_per_month": 170,
-                "unit_price": 10,
-                "unit_cost": 4,
-                "monthly_growth": 0.07,
-                "start_month": 3,
-            }
-        ],
-        "fixed_costs": [{"name": "Rent", "monthly": 1200}],
-        "owner_drawings": 300,
-        "tax_rate": 0.05,
-    }
-    document.update(overrides)
-    return document
 
 
 def check_ticks(chart: Chart) -> None:
@@ -95,7 +71,7 @@ def value_at(chart: Chart, y: float) -> Decimal:
 
 
 def test_the_cash_chart_has_one_bar_per_month_flagged_below_zero() -> None:
-    result = project(plan())
+    result = project(assumptions("growing"))
     closing = result.table["closing_cash"]
     assert any(v < 0 for v in closing)
     assert any(v > 0 for v in closing)
@@ -124,7 +100,7 @@ def test_the_cash_chart_has_one_bar_per_month_flagged_below_zero() -> None:
 
 
 def test_the_cash_chart_marks_the_lowest_month_and_summarises_it() -> None:
-    result = project(plan())
+    result = project(assumptions("growing"))
     chart = cash_chart(result)
     closing = result.table["closing_cash"]
     lowest = chart.marker("min_cash")
@@ -142,8 +118,8 @@ def test_the_cash_chart_marks_the_lowest_month_and_summarises_it() -> None:
 
 
 def test_a_what_if_case_adds_one_point_per_month_and_the_scale_covers_it() -> None:
-    base = project(plan())
-    worse = project(plan(), {"sales_factor": 0.6, "delay_months": 2})
+    base = project(assumptions("growing"))
+    worse = project(assumptions("growing"), {"sales_factor": 0.6, "delay_months": 2})
     assert min(worse.table["closing_cash"]) < min(base.table["closing_cash"])
 
     chart = cash_chart(base, compare=worse)
@@ -167,11 +143,11 @@ def test_a_what_if_case_adds_one_point_per_month_and_the_scale_covers_it() -> No
 
 def test_a_comparison_over_other_months_is_refused() -> None:
     with pytest.raises(ValueError, match="same months"):
-        cash_chart(project(plan()), compare=project(plan(months=12)))
+        cash_chart(project(assumptions("growing")), compare=project(assumptions("growing", months=12)))
 
 
 def test_the_revenue_chart_marks_break_even_where_revenue_reaches_the_costs() -> None:
-    result = project(plan())
+    result = project(assumptions("growing"))
     table = result.table
     month = result.metrics.break_even_month
     assert month is not None
@@ -212,7 +188,7 @@ def test_the_revenue_chart_marks_break_even_where_revenue_reaches_the_costs() ->
 
 
 def test_without_break_even_there_is_no_marker() -> None:
-    result = project(plan(revenue_streams=[{"units_per_month": 10, "unit_price": 10}]))
+    result = project(assumptions("growing", revenue_streams=[{"units_per_month": 10, "unit_price": 10}]))
     assert result.metrics.break_even_month is None
     chart = revenue_costs_chart(result)
     assert chart.markers == ()
@@ -234,7 +210,7 @@ def test_all_zeros_draw_flat_on_the_zero_line() -> None:
 
 
 def test_a_single_month() -> None:
-    one_month = plan(months=1, revenue_streams=[{"units_per_month": 100, "unit_price": 20}])
+    one_month = assumptions("growing", months=1, revenue_streams=[{"units_per_month": 100, "unit_price": 20}])
     result = project(one_month)
     cash = cash_chart(result, compare=project(one_month, {"sales_factor": 0.5}))
     assert len(cash.bars) == 1
@@ -251,7 +227,7 @@ def test_a_single_month() -> None:
 
 
 def test_ten_years_of_months() -> None:
-    result = project(plan(months=120, loans=[], own_funds=8000))
+    result = project(assumptions("growing", months=120, loans=[], own_funds=8000))
     chart = cash_chart(result)
 
     assert len(chart.bars) == 120
@@ -270,7 +246,7 @@ def test_ten_years_of_months() -> None:
 
 @pytest.mark.parametrize(("months", "every"), [(3, 1), (6, 1), (12, 3), (24, 6), (36, 6), (60, 12)])
 def test_month_labels_thin_out_as_the_horizon_grows(months: int, every: int) -> None:
-    chart = cash_chart(project(plan(months=months)))
+    chart = cash_chart(project(assumptions("growing", months=months)))
     assert [t.month for t in chart.x_ticks] == list(range(1, months + 1, every))
     assert [t.x for t in chart.x_ticks] == pytest.approx(
         [centre(chart, t.month) for t in chart.x_ticks], abs=0.02
@@ -305,7 +281,8 @@ def test_all_negative_cash_hangs_from_a_zero_line_at_the_top() -> None:
 
 def test_huge_amounts_keep_round_ticks_and_room_for_their_labels() -> None:
     result = project(
-        plan(
+        assumptions(
+            "growing",
             startup_costs=[{"amount": "10000000"}] * 100,  # the largest amounts each field allows
             own_funds="10000000",
             loans=[],
@@ -347,7 +324,7 @@ def test_nice_ticks(low: str, high: str, expected: tuple[str, ...] | None) -> No
 
 
 def test_the_dom_id_is_stable_and_differs_by_title() -> None:
-    chart = cash_chart(project(plan()))
+    chart = cash_chart(project(assumptions("growing")))
     assert chart.dom_id("Cash") == chart.dom_id("Cash")
     assert chart.dom_id("Cash") != chart.dom_id("Cash: what if")
     assert re.fullmatch(r"chart-cash-[0-9a-f]{8}", chart.dom_id("Cash"))
@@ -380,7 +357,7 @@ def assert_safe(html: str) -> None:
 
 
 def test_the_cash_macro_draws_one_rect_per_month(app: Flask, app_context: None) -> None:
-    result: ProjectionResult = project(plan())
+    result: ProjectionResult = project(assumptions("growing"))
     chart = cash_chart(result)
     negatives = sum(v < 0 for v in result.table["closing_cash"])
 
@@ -415,7 +392,9 @@ def test_the_cash_macro_draws_one_rect_per_month(app: Flask, app_context: None) 
 
 
 def test_the_cash_macro_draws_the_what_if_line(app: Flask, app_context: None) -> None:
-    chart = cash_chart(project(plan()), compare=project(plan(), {"sales_factor": 0.7}))
+    chart = cash_chart(
+        project(assumptions("growing")), compare=project(assumptions("growing"), {"sales_factor": 0.7})
+    )
     html = render(
         app, '{% from "_macros/charts.html" import chart %}{{ chart(c, "Cash: what if") }}', c=chart
     )
@@ -427,7 +406,7 @@ def test_the_cash_macro_draws_the_what_if_line(app: Flask, app_context: None) ->
 
 
 def test_the_revenue_macro_draws_three_lines_and_the_break_even(app: Flask, app_context: None) -> None:
-    result = project(plan())
+    result = project(assumptions("growing"))
     chart = revenue_costs_chart(result)
     html = render(
         app,
@@ -444,7 +423,7 @@ def test_the_revenue_macro_draws_three_lines_and_the_break_even(app: Flask, app_
     assert float(marker.get("x1")) == chart.marker("break_even").x
     assert result.months[result.metrics.break_even_month - 1] in svg.find(SVG + "desc").text
 
-    never = revenue_costs_chart(project(plan(revenue_streams=[])))
+    never = revenue_costs_chart(project(assumptions("growing", revenue_streams=[])))
     html = render(
         app,
         '{% from "_macros/charts.html" import revenue_costs_chart %}{{ revenue_costs_chart(c, "Sales") }}',
@@ -456,7 +435,7 @@ def test_the_revenue_macro_draws_three_lines_and_the_break_even(app: Flask, app_
 
 
 def test_a_single_month_draws_dots_where_a_line_would_be_invisible(app: Flask, app_context: None) -> None:
-    one_month = plan(months=1, revenue_streams=[{"units_per_month": 100, "unit_price": 20}])
+    one_month = assumptions("growing", months=1, revenue_streams=[{"units_per_month": 100, "unit_price": 20}])
     chart = revenue_costs_chart(project(one_month))
     html = render(
         app,
@@ -482,7 +461,9 @@ def test_the_svg_draws_no_words_only_amounts_and_months(app: Flask, app_context:
     """WeasyPrint draws SVG text without shaping or bidi: an Arabic word there came out reversed and unjoined
     in the PDF ("Break-even" over the line). The words are in the HTML legend; the SVG holds amounts and
     "YYYY-MM" months only, with no direction marks, so they read left to right everywhere."""
-    losing = project(plan(own_funds=0, startup_costs=[{"amount": 30000}]))  # cash far below zero
+    losing = project(
+        assumptions("growing", own_funds=0, startup_costs=[{"amount": 30000}])
+    )  # cash far below zero
     assert losing.metrics.break_even_month is not None
     for chart in (cash_chart(losing), revenue_costs_chart(losing)):
         html = render_in(
@@ -500,7 +481,7 @@ def test_the_svg_draws_no_words_only_amounts_and_months(app: Flask, app_context:
 def test_a_negative_axis_amount_reads_minus_first_in_arabic(app: Flask, app_context: None) -> None:
     """It read "10,000- €": the Arabic format starts with a right-to-left mark, which turned the minus sign
     around on the left-to-right axis."""
-    chart = cash_chart(project(plan(own_funds=0, startup_costs=[{"amount": 30000}])))
+    chart = cash_chart(project(assumptions("growing", own_funds=0, startup_costs=[{"amount": 30000}])))
     assert chart.y_ticks[0].value < 0
     html = render_in(app, "ar", '{% from "_macros/charts.html" import chart %}{{ chart(c, "t") }}', c=chart)
     axis = svg_of(html).find(f".//{SVG}g[@class='axis axis-y']")
@@ -519,7 +500,7 @@ def test_month_labels_stay_clear_of_the_amounts_and_of_each_other(months: int, a
     streams = [{"units_per_month": 9, "unit_price": 9}]
     if amounts == "huge":
         streams = [{"units_per_month": 1000000, "unit_price": 1000}]
-    chart = cash_chart(project(plan(months=months, revenue_streams=streams)))
+    chart = cash_chart(project(assumptions("growing", months=months, revenue_streams=streams)))
     assert chart.x_ticks[0].labelled
     assert chart.x_ticks[0].major  # the first month is always labelled
     for size, chosen in (
@@ -542,7 +523,7 @@ def test_month_labels_stay_clear_of_the_amounts_and_of_each_other(months: int, a
 
 
 def test_the_legend_keeps_months_and_amounts_left_to_right(app: Flask, app_context: None) -> None:
-    result = project(plan())
+    result = project(assumptions("growing"))
     html = render_in(
         app,
         "ar",

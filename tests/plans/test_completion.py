@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 
 from tests.plans.test_numbers_views import open_page, post_numbers, stored
-from tests.support import login_as
 from workbench.extensions import db
 from workbench.plans import exports, services
 from workbench.plans.catalogue import business_type_of
@@ -45,15 +44,14 @@ def nav_marks(page: str) -> dict[str, str]:
     return marks
 
 
-def test_a_new_plan_is_0_percent_with_no_section_ticked(client: FlaskClient, trainee) -> None:
+def test_a_new_plan_is_0_percent_with_no_section_ticked(signed_in: FlaskClient, trainee) -> None:
     plan = new_plan(trainee)
-    login_as(client, trainee)
     with force_locale("en"):
         items = plan_checklist(plan)
         assert progress(items) == 0
         costs = next(item for item in items if item.anchor == "f-startup_costs")
         assert costs.message.startswith("Put your own numbers in place of the typical ones")
-    page = client.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
+    page = signed_in.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
     assert percent_on(page) == 0
     marks = nav_marks(page)
     assert "✓" not in marks.values()
@@ -61,20 +59,19 @@ def test_a_new_plan_is_0_percent_with_no_section_ticked(client: FlaskClient, tra
     assert int(marks["sales_costs"]) >= 2  # what is sold, the monthly costs (and the question there)
     assert marks["cashflow"] == ""  # nothing to complete there: no tick either
     assert marks["summary"] == ""
-    assert percent_on(client.get(f"/plans/{plan.id}").get_data(as_text=True)) == 0
+    assert percent_on(signed_in.get(f"/plans/{plan.id}").get_data(as_text=True)) == 0
 
 
-def test_the_numbers_count_once_the_person_has_made_them_theirs(client: FlaskClient, trainee) -> None:
+def test_the_numbers_count_once_the_person_has_made_them_theirs(signed_in: FlaskClient, trainee) -> None:
     plan = new_plan(trainee)
-    login_as(client, trainee)
-    fields = open_page(client, plan, "startup")
+    fields = open_page(signed_in, plan, "startup")
     # Saving another number of the page posts the costs back as typed ("9500"): still the typical ones.
-    post_numbers(client, plan, "startup", {**fields, "own_funds": "5300"})
+    post_numbers(signed_in, plan, "startup", {**fields, "own_funds": "5300"})
     assert "startup_costs" not in numbers_of_the_person(stored(plan).assumptions, business_type_of(plan))
-    fields = open_page(client, plan, "startup")
+    fields = open_page(signed_in, plan, "startup")
     changes = {"startup_costs-0-amount": "9600", "own_funds": "5300"}
-    assert post_numbers(client, plan, "startup", {**fields, **changes, "go": "stay"}).status_code == 303
-    page = client.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
+    assert post_numbers(signed_in, plan, "startup", {**fields, **changes, "go": "stay"}).status_code == 303
+    page = signed_in.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
     assert nav_marks(page)["startup"] == "✓"  # costs are theirs and the money to start balances them
     assert percent_on(page) > 0
 
@@ -89,13 +86,12 @@ def test_plans_from_the_example_or_a_file_hold_numbers_the_person_chose(trainee)
         assert all(item.done for item in numbers)
 
 
-def test_autosave_sends_the_section_navigation_with_the_new_counts(client: FlaskClient, trainee) -> None:
+def test_autosave_sends_the_section_navigation_with_the_new_counts(signed_in: FlaskClient, trainee) -> None:
     plan = new_plan(trainee)
-    login_as(client, trainee)
-    page = client.get(f"/plans/{plan.id}/sections/about_you").get_data(as_text=True)
+    page = signed_in.get(f"/plans/{plan.id}/sections/about_you").get_data(as_text=True)
     before = int(nav_marks(page)["about_you"])
     key = business_type_of(plan).section("about_you").questions[0].key
-    response = client.post(
+    response = signed_in.post(
         f"/plans/{plan.id}/sections/about_you",
         data={f"answer-{key}": "Sono Fatou, cuoca da vent'anni, a Mestre dal 2015. " * 3, f"rev-{key}": "0"},
         headers=HTMX,
@@ -105,10 +101,9 @@ def test_autosave_sends_the_section_navigation_with_the_new_counts(client: Flask
     assert int(nav_marks(fragment)["about_you"] or 0) == before - 1
 
 
-def test_the_counts_are_explained_in_words_not_by_a_tooltip(client: FlaskClient, trainee) -> None:
+def test_the_counts_are_explained_in_words_not_by_a_tooltip(signed_in: FlaskClient, trainee) -> None:
     plan = new_plan(trainee)
-    login_as(client, trainee)
-    page = client.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
+    page = signed_in.get(f"/plans/{plan.id}/sections/startup").get_data(as_text=True)
     assert 'class="missing-count" title=' not in page
     with force_locale("fr"):
         from flask_babel import gettext, ngettext
@@ -123,13 +118,12 @@ def test_the_counts_are_explained_in_words_not_by_a_tooltip(client: FlaskClient,
 
 
 def test_the_length_rule_is_said_and_the_maximum_refused_with_the_text_kept(
-    client: FlaskClient, trainee
+    signed_in: FlaskClient, trainee
 ) -> None:
     plan = new_plan(trainee)
-    login_as(client, trainee)
     question = next(q for q in business_type_of(plan).questions if q.min_length and q.max_length)
     section = business_type_of(plan).section_of(question.key).key
-    page = client.get(f"/plans/{plan.id}/sections/{section}").get_data(as_text=True)
+    page = signed_in.get(f"/plans/{plan.id}/sections/{section}").get_data(as_text=True)
     rule = re.search(
         rf'<span class="help length-rule" id="rule-{question.key}">(.*?)</span>\s*</div>', page, re.S
     )
@@ -138,7 +132,7 @@ def test_the_length_rule_is_said_and_the_maximum_refused_with_the_text_kept(
     assert said == [str(question.min_length), str(question.max_length)]
     assert f'data-count-of="answer-{question.key}">0<' in page
     too_long = "x" * (question.max_length + 1)
-    response = client.post(
+    response = signed_in.post(
         f"/plans/{plan.id}/sections/{section}",
         data={f"answer-{question.key}": too_long, f"rev-{question.key}": "0", "go": "stay"},
     )
@@ -150,7 +144,7 @@ def test_the_length_rule_is_said_and_the_maximum_refused_with_the_text_kept(
     assert too_long in html  # nothing typed is lost
     assert stored(plan).answer(question.key) is None
     fits = "x" * question.max_length
-    response = client.post(
+    response = signed_in.post(
         f"/plans/{plan.id}/sections/{section}",
         data={f"answer-{question.key}": fits, f"rev-{question.key}": "0", "go": "stay"},
     )
@@ -162,11 +156,12 @@ def test_the_length_rule_is_said_and_the_maximum_refused_with_the_text_kept(
     [("it", "Microcredito"), ("en", "Microcredit"), ("fr", "Microcrédit"), ("ar", "قرض صغير")],
 )
 def test_a_new_plans_typical_numbers_are_named_in_the_language_of_its_creation(
-    client: FlaskClient, trainee, language: str, loan: str
+    signed_in: FlaskClient, language: str, loan: str
 ) -> None:
-    login_as(client, trainee)
-    client.post("/language", data={"locale": language, "next": "/plans"})
-    response = client.post("/plans/new", data={"business_type": "food", "title": "", "start_from": "typical"})
+    signed_in.post("/language", data={"locale": language, "next": "/plans"})
+    response = signed_in.post(
+        "/plans/new", data={"business_type": "food", "title": "", "start_from": "typical"}
+    )
     assert response.status_code == 303
     plan = db.session.scalars(db.select(BusinessPlan)).one()
     assert plan.assumptions["loans"][0]["name"] == loan
@@ -175,16 +170,15 @@ def test_a_new_plans_typical_numbers_are_named_in_the_language_of_its_creation(
     assert all(isinstance(name, str) for name in names)
 
 
-def test_an_import_gets_a_title_of_its_own_or_the_one_chosen(client: FlaskClient, trainee) -> None:
+def test_an_import_gets_a_title_of_its_own_or_the_one_chosen(signed_in: FlaskClient, trainee) -> None:
     original = new_plan(trainee)
-    login_as(client, trainee)
     content = exports.assumptions_json(original)
     upload = {"file": (io.BytesIO(content), "numbers.json")}
-    assert client.post("/plans/import", data=upload, content_type="multipart/form-data").status_code == 303
+    assert signed_in.post("/plans/import", data=upload, content_type="multipart/form-data").status_code == 303
     again = {"file": (io.BytesIO(content), "numbers.json")}
-    assert client.post("/plans/import", data=again, content_type="multipart/form-data").status_code == 303
+    assert signed_in.post("/plans/import", data=again, content_type="multipart/form-data").status_code == 303
     chosen = {"file": (io.BytesIO(content), "numbers.json"), "title": "Fatou's Kitchen, second try"}
-    assert client.post("/plans/import", data=chosen, content_type="multipart/form-data").status_code == 303
+    assert signed_in.post("/plans/import", data=chosen, content_type="multipart/form-data").status_code == 303
     titles = [p.title for p in db.session.scalars(db.select(BusinessPlan).order_by(BusinessPlan.id))]
     assert len(set(titles)) == 4
     assert titles[1].startswith("Fatou's Kitchen (")

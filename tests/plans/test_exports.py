@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
+from tests.factories import assumptions, make_plan
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
@@ -31,34 +32,14 @@ from workbench.web.templating import amounts, money
 LOCALE = "fr"  # the trainee fixture's language
 
 
-def simple_assumptions() -> dict:
-    """Own money pays the oven in month 1; then 1000 EUR of sales against 500 EUR of rent each month."""
-    return {
-        "start_month": "2027-01",
-        "months": 12,
-        "own_funds": 1000,
-        "startup_costs": [{"name": "Four", "amount": 1000}],
-        "revenue_streams": [{"name": "Repas", "units_per_month": 100, "unit_price": 10}],
-        "fixed_costs": [{"name": "Loyer", "monthly": 500}],
-    }
-
-
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", from_example=True
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, from_example=True)
 
 
 @pytest.fixture
 def simple_plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Simple", assumptions=simple_assumptions()
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, assumptions(language="fr"), title="Simple")
 
 
 def in_locale(language: str, function, *args):
@@ -242,7 +223,7 @@ def test_the_yearly_sheet_sums_the_months(signed_in: FlaskClient, plan) -> None:
 
 
 def test_the_spreadsheet_marks_months_below_zero(signed_in: FlaskClient, simple_plan) -> None:
-    simple_plan.assumptions = {**simple_assumptions(), "fixed_costs": [{"name": "Loyer", "monthly": 1500}]}
+    simple_plan.assumptions = assumptions(language="fr", fixed_costs=[{"name": "Loyer", "monthly": 1500}])
     db.session.commit()
     book = download_xlsx(signed_in, simple_plan)
     rows = cash_flow_rows(book)
@@ -290,7 +271,7 @@ def test_the_key_figures_sheet_names_the_figures_in_the_page_language(
 
 
 def test_a_plan_short_of_cash_shows_the_money_missing(signed_in: FlaskClient, simple_plan) -> None:
-    simple_plan.assumptions = {**simple_assumptions(), "fixed_costs": [{"name": "Loyer", "monthly": 1500}]}
+    simple_plan.assumptions = assumptions(language="fr", fixed_costs=[{"name": "Loyer", "monthly": 1500}])
     db.session.commit()
     figures = key_figures(download_xlsx(signed_in, simple_plan))
     assert figures[in_locale(LOCALE, gettext, "Lowest cash")] == -6000.0
@@ -317,7 +298,7 @@ def test_the_spreadsheet_speaks_the_page_language(
 
 def test_a_title_that_looks_like_a_formula_stays_text(signed_in: FlaskClient, simple_plan) -> None:
     simple_plan.title = '=HYPERLINK("http://evil.example","click")'
-    simple_plan.assumptions = {**simple_assumptions(), "fixed_costs": [{"name": "=1+2", "monthly": 500}]}
+    simple_plan.assumptions = assumptions(language="fr", fixed_costs=[{"name": "=1+2", "monthly": 500}])
     db.session.commit()
     book = download_xlsx(signed_in, simple_plan)
     for sheet in book.worksheets:
@@ -335,7 +316,7 @@ def test_a_title_that_looks_like_a_formula_stays_text(signed_in: FlaskClient, si
 def test_numbers_that_cannot_be_computed_give_a_message_not_a_spreadsheet(
     signed_in: FlaskClient, simple_plan
 ) -> None:
-    simple_plan.assumptions = {**simple_assumptions(), "months": "tre anni"}
+    simple_plan.assumptions = assumptions(language="fr", months="tre anni")
     db.session.commit()
     response = signed_in.get(f"/plans/{simple_plan.id}/projection.xlsx")
     assert response.status_code == 303
@@ -482,7 +463,7 @@ def test_the_pdf_writes_negative_amounts_with_the_minus_first(
 ) -> None:
     """In a right-to-left cell a bare "-500.00" showed its minus after the digits ("500.00-"), unlike the
     chart axes; the amounts of the statement read left to right in Arabic too."""
-    simple_plan.assumptions = {**simple_assumptions(), "fixed_costs": [{"name": "Loyer", "monthly": 1500}]}
+    simple_plan.assumptions = assumptions(language="fr", fixed_costs=[{"name": "Loyer", "monthly": 1500}])
     db.session.commit()
     response = signed_in.get(f"/plans/{simple_plan.id}/plan.pdf?lang={language}")
     label = plain(in_locale(language, str, ROW_LABELS["closing_cash"]))
@@ -497,7 +478,7 @@ def test_the_pdf_writes_negative_amounts_with_the_minus_first(
 
 
 def test_the_pdf_of_a_one_month_plan_has_one_year_and_one_month(signed_in: FlaskClient, simple_plan) -> None:
-    simple_plan.assumptions = {**simple_assumptions(), "months": 1}
+    simple_plan.assumptions = assumptions(language="fr", months=1)
     db.session.commit()
     text = pdf_text(signed_in.get(f"/plans/{simple_plan.id}/plan.pdf?lang=en"))
     assert "Cash flow by year (EUR)" in text
@@ -525,7 +506,7 @@ def test_a_pdf_in_an_unknown_language_is_not_found(signed_in: FlaskClient, plan)
 
 
 def test_the_pdf_of_numbers_that_cannot_be_computed_says_so(signed_in: FlaskClient, simple_plan) -> None:
-    simple_plan.assumptions = {**simple_assumptions(), "months": "tre anni"}
+    simple_plan.assumptions = assumptions(language="fr", months="tre anni")
     db.session.commit()
     text = pdf_text(signed_in.get(f"/plans/{simple_plan.id}/plan.pdf?lang=en"))
     assert "Some numbers cannot be read yet, so the cash flow is not shown." in text
@@ -627,7 +608,7 @@ def numbers_file(**changes: object) -> bytes:
         "version": exports.JSON_FORMAT_VERSION,
         "business_type": "food",
         "title": "Imported",
-        "assumptions": simple_assumptions(),
+        "assumptions": assumptions(language="fr"),
     }
     document.update(changes)
     return json.dumps(document).encode()
@@ -635,7 +616,7 @@ def numbers_file(**changes: object) -> bytes:
 
 def test_a_well_formed_numbers_file_imports(signed_in: FlaskClient, trainee) -> None:
     assert upload(signed_in, numbers_file()).status_code == 303
-    assert [p.assumptions for p in plans_of(trainee)] == [simple_assumptions()]
+    assert [p.assumptions for p in plans_of(trainee)] == [assumptions(language="fr")]
 
 
 @pytest.mark.parametrize(
@@ -656,7 +637,7 @@ def test_a_well_formed_numbers_file_imports(signed_in: FlaskClient, trainee) -> 
             "The file contains characters that are not text. Save it again from Workbench.",
         ),
         (
-            numbers_file(assumptions={**simple_assumptions(), "fixed_costs": [{"name": "Rent\u0001"}]}),
+            numbers_file(assumptions=assumptions(language="fr", fixed_costs=[{"name": "Rent\u0001"}])),
             "The file contains characters that are not text. Save it again from Workbench.",
         ),
     ],
@@ -684,7 +665,7 @@ def test_a_wrong_file_is_refused_at_the_file_field(
 @pytest.mark.parametrize("depth", [40, 600])
 def test_numbers_nested_too_deep_are_refused(signed_in: FlaskClient, trainee, depth: int) -> None:
     nested = b"[" * depth + b"]" * depth  # under an extra key, which the numbers themselves would ignore
-    raw = numbers_file(assumptions={**simple_assumptions(), "notes": 0}).replace(
+    raw = numbers_file(assumptions=assumptions(language="fr", notes=0)).replace(
         b'"notes": 0', b'"notes": ' + nested
     )
     response = upload(signed_in, raw)
@@ -694,7 +675,7 @@ def test_numbers_nested_too_deep_are_refused(signed_in: FlaskClient, trainee, de
 
 
 def test_numbers_with_errors_are_refused_naming_the_field(signed_in: FlaskClient, trainee) -> None:
-    bad = {**simple_assumptions(), "months": 500}
+    bad = assumptions(language="fr", months=500)
     response = upload(signed_in, numbers_file(assumptions=bad))
     assert response.status_code == 422
     label = in_locale(trainee.locale, lambda: str(SINGLES["months"].label))
@@ -720,7 +701,7 @@ def test_importing_without_a_file_is_refused(signed_in: FlaskClient, trainee) ->
     assert plans_of(trainee) == []
 
 
-def test_only_trainees_import(client: FlaskClient, mentor) -> None:
-    login_as(client, mentor)
-    assert upload(client, numbers_file()).status_code == 403
+@pytest.mark.signed_in("mentor")
+def test_only_trainees_import(signed_in: FlaskClient) -> None:
+    assert upload(signed_in, numbers_file()).status_code == 403
     assert db.session.query(BusinessPlan).count() == 0

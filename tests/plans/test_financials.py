@@ -10,6 +10,7 @@ import pytest
 from babel.numbers import get_decimal_symbol
 from flask_babel import force_locale
 
+from tests.factories import assumptions
 from workbench.finance import AssumptionsError, FieldError, parse_assumptions, project
 from workbench.plans.catalogue import BUSINESS_TYPE_KEYS, get_business_type
 from workbench.plans.financials import ERROR_MESSAGES, SINGLES, TABLES, field_errors, field_of
@@ -26,21 +27,6 @@ from workbench.plans.numbers_form import (
 LOCALES = ("it", "fr", "ar", "en")
 COMMA_LOCALES = ("it", "fr")
 POINT_LOCALES = ("ar", "en")
-
-
-def simple_document() -> dict:
-    return {
-        "start_month": "2027-01",
-        "months": 12,
-        "own_funds": 1000,
-        "startup_costs": [{"name": "Oven", "amount": 1000, "month": 1}],
-        "grants": [],
-        "loans": [],
-        "revenue_streams": [{"name": "Meals", "units_per_month": 100, "unit_price": 10}],
-        "fixed_costs": [{"name": "Rent", "monthly": 500}],
-        "owner_drawings": 0,
-        "tax_rate": 0,
-    }
 
 
 def fixed_cost_rows(*rows: tuple[str, str]) -> dict[str, str]:
@@ -257,7 +243,7 @@ def test_an_unparseable_value_is_kept_as_typed_and_reported_at_its_field(english
     posted = read_form(fixed_cost_rows(("Rent", "500"), ("Phone", "12 euro")), "sales_costs", "en")
     assert posted.part["fixed_costs"][1]["monthly"] == "12 euro"
     assert posted.form.values["fixed_costs-1-monthly"] == "12 euro"
-    document = merged(simple_document(), posted.part)
+    document = merged(assumptions(), posted.part)
     with pytest.raises(AssumptionsError) as raised:
         project(document)
     errors = field_errors(raised.value, posted.origin)
@@ -268,7 +254,7 @@ def test_a_fraction_typed_as_a_whole_number_is_kept_and_refused(english: None) -
     posted = read_form({"start_month": "2027-01", "months": "12,5", "opening_cash": "0"}, "cashflow", "it")
     assert posted.part["months"] == "12.5"
     with pytest.raises(AssumptionsError) as raised:
-        project(merged(simple_document(), posted.part))
+        project(merged(assumptions(), posted.part))
     assert field_errors(raised.value) == {"months": said("not_a_whole_number")}
 
 
@@ -277,7 +263,7 @@ def test_a_year_month_is_kept_as_typed(english: None) -> None:
     assert posted.part["start_month"] == "march 2027"
     assert posted.part["opening_cash"] == ""
     with pytest.raises(AssumptionsError) as raised:
-        project(merged(simple_document(), posted.part))
+        project(merged(assumptions(), posted.part))
     assert field_errors(raised.value) == {"start_month": said("bad_year_month")}
 
 
@@ -319,7 +305,7 @@ def test_the_form_shows_the_documents_numbers_in_the_locale() -> None:
 
 
 def test_a_missing_column_is_shown_at_its_default() -> None:
-    document = simple_document()
+    document = assumptions()
     form = form_from_document(document, "sales_costs", "en")
     assert form.values["revenue_streams-0-unit_cost"] == "0"
     assert form.values["revenue_streams-0-start_month"] == "1"
@@ -339,7 +325,7 @@ def test_each_section_edits_only_its_own_part() -> None:
 
 
 def test_merged_replaces_what_the_page_edits_and_keeps_the_rest() -> None:
-    document = {**simple_document(), "discount_rate": 0.08, "note": "kept"}
+    document = assumptions(discount_rate=0.08, note="kept")
     before = copy.deepcopy(document)
     result = merged(document, {"fixed_costs": [], "tax_rate": "0.05"})
     assert result["fixed_costs"] == []
@@ -374,7 +360,7 @@ def test_seasonality_errors_land_on_the_row_they_came_from(english: None) -> Non
     data["remove"] = "revenue_streams-1"
     posted = read_form(data, "sales_costs", "en")
     with pytest.raises(AssumptionsError) as raised:
-        project(merged(simple_document(), posted.part))
+        project(merged(assumptions(), posted.part))
     assert [issue.path for issue in raised.value.issues] == ["revenue_streams[2].seasonality"]
     assert field_errors(raised.value, posted.origin) == {
         "revenue_streams-3-seasonality": said("seasonality_negative")
@@ -398,18 +384,18 @@ def test_loan_errors_land_on_the_row_they_came_from(english: None) -> None:
     posted = read_form(data, "startup", "it")
     assert posted.origin["loans"] == [1]
     with pytest.raises(AssumptionsError) as raised:
-        project(merged(simple_document(), posted.part))
+        project(merged(assumptions(), posted.part))
     assert field_errors(raised.value, posted.origin) == {"loans-1-grace_months": said("grace_not_below_term")}
 
 
 def test_messages_with_limits_name_them(english: None) -> None:
     with pytest.raises(AssumptionsError) as raised:
-        project({**simple_document(), "months": 500})
+        project(assumptions(months=500))
     shown = field_errors(raised.value)["months"]
     assert shown == said("out_of_range", min=1, max=120)
     assert "120" in shown
     with pytest.raises(AssumptionsError) as raised:
-        project({**simple_document(), "fixed_costs": [{"monthly": 10, "start_month": 13}]})
+        project(assumptions(fixed_costs=[{"monthly": 10, "start_month": 13}]))
     shown = field_errors(raised.value)["fixed_costs-0-start_month"]
     assert shown == said("after_horizon", months=12)
     assert "12" in shown

@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 
-from tests.plans.test_numbers_views import HTMX, open_page, post_numbers, simple_assumptions, stored
+from tests.factories import assumptions, make_plan
+from tests.plans.test_numbers_views import HTMX, open_page, post_numbers, stored
 from workbench.extensions import db
 from workbench.finance import project
 from workbench.finance import projection as projection_module
 from workbench.finance.fields import LISTS, SINGLES
-from workbench.plans import financials, services
+from workbench.plans import financials
 from workbench.plans.checklist import plan_checklist
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers import CHANGED_ELSEWHERE, save_numbers
@@ -28,24 +29,20 @@ _LINK = re.compile(r'<a href="/plans/(\d+)/sections/([a-z_]+)#([^"]+)"')
 def troubled() -> dict:
     """A plan that sets off every warning: short of money to start, a loan above the limit with a low DSCR,
     drawings above the profit, cash below zero, never breaking even."""
-    return {
-        **simple_assumptions(),
-        "own_funds": 0,
-        "startup_costs": [{"name": "Four", "amount": 90000, "month": 1}],
-        "grants": [{"name": "Dote", "amount": 1000, "month": 1}],
-        "loans": [{"name": "Micro", "principal": 60000, "annual_rate": "0.1", "term_months": 12}],
-        "revenue_streams": [{"name": "Repas", "units_per_month": 10, "unit_price": 10, "unit_cost": 0}],
-        "owner_drawings": 900,
-    }
+    return assumptions(
+        language="fr",
+        own_funds=0,
+        startup_costs=[{"name": "Four", "amount": 90000, "month": 1}],
+        grants=[{"name": "Dote", "amount": 1000, "month": 1}],
+        loans=[{"name": "Micro", "principal": 60000, "annual_rate": "0.1", "term_months": 12}],
+        revenue_streams=[{"name": "Repas", "units_per_month": 10, "unit_price": 10, "unit_cost": 0}],
+        owner_drawings=900,
+    )
 
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=troubled()
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, troubled())
 
 
 def element_ids(client: FlaskClient, plan: BusinessPlan, section_key: str) -> set[str]:

@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 
+from tests.factories import assumptions, make_plan
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
@@ -31,29 +32,9 @@ HTMX = {"HX-Request": "true"}
 LOCALE = "fr"  # the trainee fixture's language
 
 
-def simple_assumptions() -> dict:
-    return {
-        "start_month": "2027-01",
-        "months": 12,
-        "opening_cash": 0,
-        "own_funds": 1000,
-        "startup_costs": [{"name": "Four", "amount": 1000, "month": 1}],
-        "grants": [],
-        "loans": [],
-        "revenue_streams": [{"name": "Repas", "units_per_month": 100, "unit_price": 10, "unit_cost": 0}],
-        "fixed_costs": [{"name": "Loyer", "monthly": 500, "start_month": 1}],
-        "owner_drawings": 0,
-        "tax_rate": 0,
-    }
-
-
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=simple_assumptions()
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, assumptions(language="fr"))
 
 
 # --- reading pages ------------------------------------------------------------------------------------------
@@ -578,12 +559,12 @@ def test_ticking_a_scenario_with_htmx_answers_only_the_panel(signed_in: FlaskCli
 # --- who may post -------------------------------------------------------------------------------------------
 
 
-def test_the_assigned_mentor_cannot_post_numbers(client: FlaskClient, trainee, mentor, plan) -> None:
+@pytest.mark.signed_in("mentor")
+def test_the_assigned_mentor_cannot_post_numbers(signed_in: FlaskClient, trainee, mentor, plan) -> None:
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, mentor)
-    assert client.get(f"/plans/{plan.id}/sections/startup").status_code == 200
-    response = client.post(
+    assert signed_in.get(f"/plans/{plan.id}/sections/startup").status_code == 200
+    response = signed_in.post(
         f"/plans/{plan.id}/numbers/startup", data={"own_funds": "9", "assumptions_rev": "1"}
     )
     assert response.status_code == 403
@@ -599,9 +580,9 @@ def test_another_trainee_cannot_post_numbers(client: FlaskClient, plan) -> None:
     assert stored(plan).assumptions["own_funds"] == 1000
 
 
-def test_a_manager_cannot_post_numbers(client: FlaskClient, manager, plan) -> None:
-    login_as(client, manager)
-    response = client.post(
+@pytest.mark.signed_in("manager")
+def test_a_manager_cannot_post_numbers(signed_in: FlaskClient, plan) -> None:
+    response = signed_in.post(
         f"/plans/{plan.id}/numbers/startup", data={"own_funds": "9", "assumptions_rev": "1"}
     )
     assert response.status_code == 403

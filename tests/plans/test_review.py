@@ -171,13 +171,13 @@ def test_the_review_form_appears_only_when_the_action_is_allowed(
     assert "Wait for the next version: Fatou Ndiaye is working on the note sent back with version 1." in after
 
 
+@pytest.mark.signed_in("mentor")
 def test_asking_again_for_a_plan_sent_back_keeps_the_note_and_says_why(
-    client: FlaskClient, sent, mentor
+    signed_in: FlaskClient, sent, mentor
 ) -> None:
     services.request_changes(sent, mentor, "Explain the prices.")
     db.session.commit()
-    login_as(client, mentor)
-    response = client.post(f"/plans/{sent.id}/request-changes", data={"note": "One more thing."})
+    response = signed_in.post(f"/plans/{sent.id}/request-changes", data={"note": "One more thing."})
     assert response.status_code == 409
     html = page(response)
     assert "This plan was already sent back to the trainee: it is no longer waiting for review." in html
@@ -187,9 +187,9 @@ def test_asking_again_for_a_plan_sent_back_keeps_the_note_and_says_why(
 # --- an empty note is an error at the field, with and without JavaScript ----------------------------------
 
 
-def test_an_empty_note_is_an_error_at_the_field_without_javascript(client: FlaskClient, sent, mentor) -> None:
-    login_as(client, mentor)
-    response = client.post(f"/plans/{sent.id}/request-changes", data={"note": "   "})
+@pytest.mark.signed_in("mentor")
+def test_an_empty_note_is_an_error_at_the_field_without_javascript(signed_in: FlaskClient, sent) -> None:
+    response = signed_in.post(f"/plans/{sent.id}/request-changes", data={"note": "   "})
     assert response.status_code == 422
     html = page(response)
     assert "note" in error_fields(html)
@@ -198,29 +198,29 @@ def test_an_empty_note_is_an_error_at_the_field_without_javascript(client: Flask
     assert review_state(db.session.get(BusinessPlan, sent.id)) == ReviewState.SUBMITTED
 
 
-def test_an_empty_note_is_an_error_at_the_field_in_place_with_htmx(client: FlaskClient, sent, mentor) -> None:
+@pytest.mark.signed_in("mentor")
+def test_an_empty_note_is_an_error_at_the_field_in_place_with_htmx(signed_in: FlaskClient, sent) -> None:
     """htmx swaps only successful answers: the card with the error comes back as a 200 fragment, in place."""
-    login_as(client, mentor)
-    response = client.post(f"/plans/{sent.id}/request-changes", data={"note": ""}, headers=HTMX)
+    response = signed_in.post(f"/plans/{sent.id}/request-changes", data={"note": ""}, headers=HTMX)
     assert response.status_code == 200
     html = page(response)
     assert "<html" not in html
     assert html.lstrip().startswith('<section class="card" id="review"')
     assert "note" in error_fields(html)
     assert 'aria-invalid="true"' in html
-    overview = page(client.get(f"/plans/{sent.id}"))
+    overview = page(signed_in.get(f"/plans/{sent.id}"))
     form = re.search(r'<form[^>]*hx-post="([^"]+)"[^>]*hx-target="#review"', overview)
     assert form is not None
     assert form.group(1) == f"/plans/{sent.id}/request-changes"
 
 
-def test_a_note_sent_with_htmx_refreshes_the_page_with_the_message(client: FlaskClient, sent, mentor) -> None:
-    login_as(client, mentor)
-    response = client.post(
+@pytest.mark.signed_in("mentor")
+def test_a_note_sent_with_htmx_refreshes_the_page_with_the_message(signed_in: FlaskClient, sent) -> None:
+    response = signed_in.post(
         f"/plans/{sent.id}/request-changes", data={"note": "Explain the prices."}, headers=HTMX
     )
     assert (response.status_code, response.headers.get("HX-Refresh")) == (204, "true")
-    assert "The plan went back to Fatou Ndiaye with your note." in page(client.get(f"/plans/{sent.id}"))
+    assert "The plan went back to Fatou Ndiaye with your note." in page(signed_in.get(f"/plans/{sent.id}"))
 
 
 # --- the note reaches the trainee -------------------------------------------------------------------------
@@ -264,23 +264,22 @@ def test_the_note_reaches_the_trainee_on_the_overview_the_sections_and_the_versi
 # --- what each person is told next ------------------------------------------------------------------------
 
 
-def test_after_sending_the_overview_no_longer_asks_to_send_it(client: FlaskClient, sent, trainee) -> None:
-    login_as(client, trainee)
-    html = page(client.get(f"/plans/{sent.id}"))
+def test_after_sending_the_overview_no_longer_asks_to_send_it(signed_in: FlaskClient, sent) -> None:
+    html = page(signed_in.get(f"/plans/{sent.id}"))
     assert "then send it to your mentor" not in html
     assert "Version 1 is with Marco Bianchi for review." in html
 
 
-def test_the_mentor_reads_the_mentors_next_step(client: FlaskClient, sent, mentor) -> None:
-    login_as(client, mentor)
-    overview = page(client.get(f"/plans/{sent.id}"))
+@pytest.mark.signed_in("mentor")
+def test_the_mentor_reads_the_mentors_next_step(signed_in: FlaskClient, sent, mentor) -> None:
+    overview = page(signed_in.get(f"/plans/{sent.id}"))
     assert "Your next step" in overview
     assert (
         "Read version 1, then send it back with a note saying what to change, or wait for the next version."
         in (overview)
     )
     assert "What is still missing" not in overview
-    mentees = page(client.get("/mentees"))
+    mentees = page(signed_in.get("/mentees"))
     assert (
         "read the plan sent for review and send it back with a note, or wait for the next version." in mentees
     )
@@ -289,13 +288,13 @@ def test_the_mentor_reads_the_mentors_next_step(client: FlaskClient, sent, mento
     assert "Draft your business plan" not in mentees
 
 
+@pytest.mark.signed_in("mentor")
 def test_a_mentee_without_a_plan_to_review_shows_their_next_step_for_the_mentor(
-    client: FlaskClient, trainee, mentor
+    signed_in: FlaskClient, trainee, mentor
 ) -> None:
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, mentor)
-    mentees = page(client.get("/mentees"))
+    mentees = page(signed_in.get("/mentees"))
     assert "Their next step:" in mentees
     assert "Complete the entrepreneurship training" in mentees
 
@@ -303,12 +302,11 @@ def test_a_mentee_without_a_plan_to_review_shows_their_next_step_for_the_mentor(
 # --- no mentor: the plan waits for the programme's manager ------------------------------------------------
 
 
-def test_without_a_mentor_the_trainee_is_told_the_truth(client: FlaskClient, plan, trainee) -> None:
-    login_as(client, trainee)
-    before = page(client.get(f"/plans/{plan.id}"))
+def test_without_a_mentor_the_trainee_is_told_the_truth(signed_in: FlaskClient, plan) -> None:
+    before = page(signed_in.get(f"/plans/{plan.id}"))
     assert "Send my plan for review" in before
     assert "Send my plan to my mentor" not in before
-    html = page(client.post(f"/plans/{plan.id}/submit", follow_redirects=True))
+    html = page(signed_in.post(f"/plans/{plan.id}/submit", follow_redirects=True))
     assert (
         "Version 1 of your plan is sent. No mentor is assigned to you yet: the programme's manager will "
         "assign one, who will then review it." in html
@@ -316,11 +314,10 @@ def test_without_a_mentor_the_trainee_is_told_the_truth(client: FlaskClient, pla
     assert "sent to your mentor" not in html
 
 
-def test_with_a_mentor_the_trainee_is_told_who_has_it(client: FlaskClient, plan, trainee, mentor) -> None:
+def test_with_a_mentor_the_trainee_is_told_who_has_it(signed_in: FlaskClient, plan, trainee, mentor) -> None:
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, trainee)
-    html = page(client.post(f"/plans/{plan.id}/submit", follow_redirects=True))
+    html = page(signed_in.post(f"/plans/{plan.id}/submit", follow_redirects=True))
     assert "Version 1 of your plan was sent to Marco Bianchi." in html
 
 
@@ -357,27 +354,27 @@ def test_a_plan_sent_back_or_with_a_mentor_is_not_waiting_for_one(plan, trainee,
     assert waiting_for_a_mentor() == []
 
 
-def test_the_manager_reaches_plans_from_the_pages(client: FlaskClient, plan, trainee, manager) -> None:
-    login_as(client, manager)
-    plans = client.get("/plans")
+@pytest.mark.signed_in("manager")
+def test_the_manager_reaches_plans_from_the_pages(signed_in: FlaskClient, plan, trainee, manager) -> None:
+    plans = signed_in.get("/plans")
     assert plans.status_code == 200
     html = page(plans)
     assert f'href="/plans/{plan.id}"' in html
     assert "Fatou Ndiaye" in html
     assert "ask your programme manager" not in html
-    person = page(client.get(f"/programme/people/{trainee.id}"))
+    person = page(signed_in.get(f"/programme/people/{trainee.id}"))
     assert f'href="/plans/{plan.id}"' in person
-    assert 'href="/plans"' in page(client.get("/programme"))
+    assert 'href="/plans"' in page(signed_in.get("/programme"))
 
 
+@pytest.mark.signed_in("mentor")
 def test_a_mentor_sees_only_the_plans_of_their_mentees_at_plans(
-    client: FlaskClient, plan, trainee, mentor
+    signed_in: FlaskClient, plan, trainee, mentor
 ) -> None:
     other = make_person("moussa.sow@example.org", [Role.TRAINEE], "Moussa Sow")
     foreign = services.create_plan(owner=other, business_type="shop", title="Not a mentee's plan")
     assign_mentor(trainee, mentor, None)
     db.session.commit()
-    login_as(client, mentor)
-    html = page(client.get("/plans"))
+    html = page(signed_in.get("/plans"))
     assert f'href="/plans/{plan.id}"' in html
     assert f'href="/plans/{foreign.id}"' not in html

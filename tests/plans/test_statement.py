@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.plans.test_charts import plan
+from tests.factories import assumptions
 from workbench.finance import ROWS, project
 from workbench.plans.statement import (
     LINE_CHARACTERS,
@@ -18,7 +18,7 @@ from workbench.plans.statement import (
 
 
 def test_the_summary_has_a_column_per_plan_year_and_a_total() -> None:
-    result = project(plan(months=30))  # two whole years and six months
+    result = project(assumptions("growing", months=30))  # two whole years and six months
     (summary,) = cash_flow_statement(result).summary
     assert [(p.first, p.last, p.year) for p in summary.columns] == [
         (1, 12, 1),
@@ -54,7 +54,7 @@ def test_the_summary_has_a_column_per_plan_year_and_a_total() -> None:
 
 
 def test_months_come_in_blocks_of_twelve_covering_every_month_once() -> None:
-    result = project(plan(months=30))
+    result = project(assumptions("growing", months=30))
     blocks = cash_flow_statement(result).months
     assert [[p.first for p in block.columns] for block in blocks] == [
         list(range(1, 13)),
@@ -69,7 +69,8 @@ def test_months_come_in_blocks_of_twelve_covering_every_month_once() -> None:
 
 def test_long_amounts_make_narrower_blocks() -> None:
     huge = project(
-        plan(
+        assumptions(
+            "growing",
             months=24,
             own_funds="10000000",
             startup_costs=[{"amount": "10000000"}] * 3,

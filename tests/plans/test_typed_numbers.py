@@ -5,27 +5,21 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from tests.factories import assumptions, make_plan
 from tests.plans.test_numbers_views import (
     error_at,
     input_value,
     message,
     open_page,
     post_numbers,
-    simple_assumptions,
     stored,
 )
-from workbench.extensions import db
-from workbench.plans import services
 from workbench.plans.models import BusinessPlan
 
 
 @pytest.fixture
 def plan(trainee) -> BusinessPlan:
-    made = services.create_plan(
-        owner=trainee, business_type="food", title="Fatou's Kitchen", assumptions=simple_assumptions()
-    )
-    db.session.commit()
-    return made
+    return make_plan(trainee, assumptions(language="fr"))
 
 
 def test_a_currency_sign_and_french_grouping_are_read(signed_in: FlaskClient, plan) -> None:

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale
 
+from tests.factories import assumptions
 from workbench.finance import ProjectionResult, project
 from workbench.plans.warnings import (
     FIELDS,
@@ -20,23 +21,6 @@ from workbench.plans.warnings import (
 from workbench.web.templating import money, number
 
 LIMIT = Decimal(25000)
-
-
-def healthy(**overrides: object) -> dict:
-    """Sells from month 1, money to start equals what starting costs, a small loan: no warning at all."""
-    document: dict = {
-        "start_month": "2027-01",
-        "months": 24,
-        "startup_costs": [{"name": "Oven", "amount": 10000}],
-        "own_funds": 2000,
-        "loans": [{"principal": 8000, "annual_rate": 0.07, "term_months": 36, "method": "annuity"}],
-        "revenue_streams": [{"units_per_month": 600, "unit_price": 10, "unit_cost": 4}],
-        "fixed_costs": [{"name": "Rent", "monthly": 1000}],
-        "owner_drawings": 800,
-        "tax_rate": 0.05,
-    }
-    document.update(overrides)
-    return document
 
 
 def warnings_of(document: dict, **options: object) -> list[PlanWarning]:
@@ -61,7 +45,7 @@ def english(app_context: None):
 
 
 def test_a_healthy_plan_has_no_warning(app_context: None) -> None:
-    result = project(healthy())
+    result = project(assumptions("healthy"))
     assert result.metrics.min_cash > 0
     assert result.metrics.break_even_month == 1
     assert result.metrics.dscr > Decimal("1.2")
@@ -69,8 +53,9 @@ def test_a_healthy_plan_has_no_warning(app_context: None) -> None:
 
 
 def test_cash_shortfall_names_the_month_and_the_money_missing(app_context: None, english: None) -> None:
-    late = healthy(
-        revenue_streams=[{"units_per_month": 600, "unit_price": 10, "unit_cost": 4, "start_month": 4}]
+    late = assumptions(
+        "healthy",
+        revenue_streams=[{"units_per_month": 600, "unit_price": 10, "unit_cost": 4, "start_month": 4}],
     )
     result = project(late)
     metrics = result.metrics
@@ -103,7 +88,7 @@ def test_the_month_label_follows_the_language(app_context: None) -> None:
 
 
 def test_less_money_to_start_than_starting_costs(app_context: None, english: None) -> None:
-    short = healthy(own_funds=1500)
+    short = assumptions("healthy", own_funds=1500)
 
     warning = only(short, "sources_short")
 
@@ -115,11 +100,11 @@ def test_less_money_to_start_than_starting_costs(app_context: None, english: Non
     assert "sources_excess" not in codes(short)
     # Grants count as money to start.
     assert "sources_short" not in codes(dict(short, grants=[{"amount": 500}]))
-    assert "sources_short" not in codes(healthy())
+    assert "sources_short" not in codes(assumptions("healthy"))
 
 
 def test_borrowing_more_than_starting_costs(app_context: None, english: None) -> None:
-    extra = healthy(loans=[{"principal": 12000, "annual_rate": 0.07, "term_months": 36}])
+    extra = assumptions("healthy", loans=[{"principal": 12000, "annual_rate": 0.07, "term_months": 36}])
 
     warning = only(extra, "sources_excess")
 
@@ -135,9 +120,10 @@ def test_extra_money_is_not_too_much_without_a_loan_or_when_the_first_months_nee
     app_context: None,
 ) -> None:
     # Own money beyond the starting costs: nothing to borrow less of.
-    assert "sources_excess" not in codes(healthy(own_funds=6000, loans=[]))
+    assert "sources_excess" not in codes(assumptions("healthy", own_funds=6000, loans=[]))
     # The extra 4,000 carries the months before the first sales: borrowing less would leave cash below zero.
-    working_capital = healthy(
+    working_capital = assumptions(
+        "healthy",
         loans=[{"principal": 12000, "annual_rate": 0.07, "term_months": 36}],
         revenue_streams=[{"units_per_month": 600, "unit_price": 10, "unit_cost": 4, "start_month": 3}],
     )
@@ -147,7 +133,7 @@ def test_extra_money_is_not_too_much_without_a_loan_or_when_the_first_months_nee
 
 
 def test_drawings_above_what_the_business_earns(app_context: None, english: None) -> None:
-    result = project(healthy())
+    result = project(assumptions("healthy"))
     profit = average_monthly_profit(result)
     table = result.table
     expected = (
@@ -164,9 +150,9 @@ def test_drawings_above_what_the_business_earns(app_context: None, english: None
     assert Decimal(2000) < profit < Decimal(2600)
 
     # Drawings change neither the profit nor the tax, so the average stays the same.
-    assert average_monthly_profit(project(healthy(owner_drawings=str(profit + 1)))) == profit
-    assert "drawings_above_profit" not in codes(healthy(owner_drawings=str(profit)))
-    greedy = healthy(owner_drawings=str(profit + Decimal("0.01")), own_funds=30000)
+    assert average_monthly_profit(project(assumptions("healthy", owner_drawings=str(profit + 1)))) == profit
+    assert "drawings_above_profit" not in codes(assumptions("healthy", owner_drawings=str(profit)))
+    greedy = assumptions("healthy", owner_drawings=str(profit + Decimal("0.01")), own_funds=30000)
     warning = only(greedy, "drawings_above_profit")
     assert warning.field == "owner_drawings"
     assert warning.message.startswith(
@@ -176,14 +162,17 @@ def test_drawings_above_what_the_business_earns(app_context: None, english: None
 
 
 def test_no_drawings_no_drawings_warning_even_at_a_loss(app_context: None) -> None:
-    losing = healthy(owner_drawings=0, revenue_streams=[{"units_per_month": 100, "unit_price": 10}])
+    losing = assumptions(
+        "healthy", owner_drawings=0, revenue_streams=[{"units_per_month": 100, "unit_price": 10}]
+    )
     assert average_monthly_profit(project(losing)) < 0
     assert "drawings_above_profit" not in codes(losing)
     assert "drawings_above_profit" in codes(dict(losing, owner_drawings=1))
 
 
 def test_loan_above_the_programme_limit(app_context: None, english: None) -> None:
-    two_loans = healthy(
+    two_loans = assumptions(
+        "healthy",
         own_funds=0,
         loans=[
             {"principal": 6000, "annual_rate": 0.07, "term_months": 36},
@@ -198,29 +187,17 @@ def test_loan_above_the_programme_limit(app_context: None, english: None) -> Non
     assert warning.message == "Your loan request (€10,000.00) is above the programme limit of €9,999.99."
 
 
-def dscr_plan(drawings: str) -> dict:
-    """No tax, no interest: 1,000 repaid a month from month 2 to 13 against 2,000 - drawings earned."""
-    return {
-        "start_month": "2027-01",
-        "months": 13,
-        "startup_costs": [{"amount": 12000}],
-        "loans": [{"principal": 12000, "annual_rate": 0, "term_months": 12, "method": "equal_principal"}],
-        "revenue_streams": [{"units_per_month": 100, "unit_price": 20}],
-        "owner_drawings": drawings,
-    }
-
-
 def test_dscr_exactly_at_the_minimum_is_fine(app_context: None) -> None:
-    result = project(dscr_plan("800"))
+    result = project(assumptions("dscr", owner_drawings="800"))
     assert result.metrics.dscr == Decimal("1.20")
     assert plan_warnings(result, loan_limit=LIMIT) == []
 
 
 def test_dscr_below_the_minimum(app_context: None, english: None) -> None:
-    result = project(dscr_plan("810"))
+    result = project(assumptions("dscr", owner_drawings="810"))
     assert result.metrics.dscr == Decimal("1.19")
 
-    warning = only(dscr_plan("810"), "low_dscr")
+    warning = only(assumptions("dscr", owner_drawings="810"), "low_dscr")
 
     assert warning.field == "loans"
     assert warning.message == (
@@ -228,16 +205,16 @@ def test_dscr_below_the_minimum(app_context: None, english: None) -> None:
         "installments; lenders want at least 1.2."
     )
     # The programme may ask for less.
-    assert "low_dscr" not in codes(dscr_plan("810"), min_dscr=Decimal("1.1"))
+    assert "low_dscr" not in codes(assumptions("dscr", owner_drawings="810"), min_dscr=Decimal("1.1"))
     # No loan, no DSCR, no warning.
-    no_loan = dict(dscr_plan("810"), loans=[], own_funds=12000)
+    no_loan = dict(assumptions("dscr", owner_drawings="810"), loans=[], own_funds=12000)
     assert project(no_loan).metrics.dscr is None
     assert "low_dscr" not in codes(no_loan)
 
 
 def test_the_dscr_is_written_the_local_way(app_context: None) -> None:
     with force_locale("it"):
-        message = only(dscr_plan("810"), "low_dscr").message
+        message = only(assumptions("dscr", owner_drawings="810"), "low_dscr").message
         assert number(Decimal("1.19")) == "1,19"
         assert "1,19" in message
         assert "1,2." in message
@@ -245,20 +222,23 @@ def test_the_dscr_is_written_the_local_way(app_context: None) -> None:
 
 def test_a_business_that_never_covers_its_costs(app_context: None, english: None) -> None:
     for document in (
-        healthy(revenue_streams=[]),
-        healthy(revenue_streams=[{"units_per_month": 100, "unit_price": 10, "unit_cost": 4}]),
+        assumptions("healthy", revenue_streams=[]),
+        assumptions("healthy", revenue_streams=[{"units_per_month": 100, "unit_price": 10, "unit_cost": 4}]),
     ):
         assert project(document).metrics.break_even_month is None
         warning = only(document, "never_breaks_even")
         assert warning.field == "revenue_streams"
         assert warning.message == "With these numbers the business never covers its monthly costs."
-    late = healthy(revenue_streams=[{"units_per_month": 600, "unit_price": 10, "start_month": 24}])
+    late = assumptions(
+        "healthy", revenue_streams=[{"units_per_month": 600, "unit_price": 10, "start_month": 24}]
+    )
     assert project(late).metrics.break_even_month == 24
     assert "never_breaks_even" not in codes(late)
 
 
 def test_every_warning_at_once_comes_in_a_fixed_order(app_context: None) -> None:
-    bad = healthy(
+    bad = assumptions(
+        "healthy",
         own_funds=0,
         loans=[{"principal": 9000, "annual_rate": 0.1, "term_months": 12}],
         revenue_streams=[{"units_per_month": 100, "unit_price": 10, "unit_cost": 4}],
@@ -282,8 +262,9 @@ def test_every_warning_at_once_comes_in_a_fixed_order(app_context: None) -> None
 
 
 def test_warnings_follow_the_language(app: Flask, app_context: None) -> None:
-    late = healthy(
-        revenue_streams=[{"units_per_month": 600, "unit_price": 10, "unit_cost": 4, "start_month": 4}]
+    late = assumptions(
+        "healthy",
+        revenue_streams=[{"units_per_month": 600, "unit_price": 10, "unit_cost": 4, "start_month": 4}],
     )
     with app.test_request_context(headers={"Accept-Language": "it"}), force_locale("it"):
         message = only(late, "cash_shortfall").message

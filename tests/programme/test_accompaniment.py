@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.support import error_fields, make_person
@@ -53,18 +54,19 @@ def test_the_programme_answers_who_accompanies_whom(trainee: User, mentor: User,
     assert [a.trainee_id for a in mentees_of(mentor)] == [trainee.id]
 
 
+@pytest.mark.signed_in("manager")
 def test_a_refused_choice_from_the_waiting_list_is_told_at_the_field(
-    as_manager: FlaskClient, trainee: User, mentor: User
+    signed_in: FlaskClient, trainee: User, mentor: User
 ) -> None:
     plan = plans.create_plan(owner=trainee, business_type="food", title="", from_example=True)
     db.session.flush()
     plans.submit_plan(plan, trainee)
     db.session.commit()
     officer = make_person("luca.ferraro@example.org", [Role.OFFICER], "Luca Ferraro")
-    response = as_manager.post(
+    response = signed_in.post(
         f"/programme/people/{trainee.id}/mentor", data={"mentor_id": str(officer.id), "back": "overview"}
     )
     assert response.status_code == 422
     assert "mentor_id" in error_fields(response.get_data(as_text=True))
     assert current_assignment(trainee) is None
-    assert f'href="/plans/{plan.id}"' in as_manager.get("/programme").get_data(as_text=True)
+    assert f'href="/plans/{plan.id}"' in signed_in.get("/programme").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -36,8 +37,9 @@ def cohort_form(**changes: str) -> dict[str, str]:
     return data
 
 
-def test_a_manager_creates_a_cohort(as_manager: FlaskClient, manager: User) -> None:
-    response = as_manager.post("/programme/cohorts/new", data=cohort_form())
+@pytest.mark.signed_in("manager")
+def test_a_manager_creates_a_cohort(signed_in: FlaskClient, manager: User) -> None:
+    response = signed_in.post("/programme/cohorts/new", data=cohort_form())
     db.session.expire_all()
     assert response.status_code == 303
     made = db.session.scalars(select(Cohort)).one()
@@ -54,7 +56,7 @@ def test_a_manager_creates_a_cohort(as_manager: FlaskClient, manager: User) -> N
     created = audit_events("cohort.created")
     assert [(e.object_id, e.actor_id) for e in created] == [(made.id, manager.id)]
     assert created[0].after == {"name": "A.Mi.C.I. Torino 2026", "city": "Torino"}
-    page = as_manager.get(f"/programme/cohorts/{made.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/cohorts/{made.id}").get_data(as_text=True)
     assert f"<code>{code}</code>" in page
     assert f"/register?code={code}" in page
 
@@ -67,9 +69,10 @@ def test_invite_codes_differ_between_cohorts(app_context: None) -> None:
     assert len(codes) == 20
 
 
-def test_a_duplicate_name_is_reported_with_everything_kept(as_manager: FlaskClient, cohort: Cohort) -> None:
+@pytest.mark.signed_in("manager")
+def test_a_duplicate_name_is_reported_with_everything_kept(signed_in: FlaskClient, cohort: Cohort) -> None:
     data = cohort_form(name="  re-lab VENEZIA 2026 ", city="Mestre")
-    response = as_manager.post("/programme/cohorts/new", data=data)
+    response = signed_in.post("/programme/cohorts/new", data=data)
     db.session.expire_all()
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -82,11 +85,12 @@ def test_a_duplicate_name_is_reported_with_everything_kept(as_manager: FlaskClie
     assert [e.object_id for e in audit_events("cohort.created")] == [cohort.id]
 
 
-def test_a_duplicate_name_with_letters_beyond_ascii_is_reported(as_manager: FlaskClient) -> None:
+@pytest.mark.signed_in("manager")
+def test_a_duplicate_name_with_letters_beyond_ascii_is_reported(signed_in: FlaskClient) -> None:
     """SQLite's lower() leaves "É" as it is: the same name typed again must still be caught at the field."""
     data = cohort_form(name="Éco-Lab Città")
-    assert as_manager.post("/programme/cohorts/new", data=data).status_code == 303
-    again = as_manager.post("/programme/cohorts/new", data=data)
+    assert signed_in.post("/programme/cohorts/new", data=data).status_code == 303
+    again = signed_in.post("/programme/cohorts/new", data=data)
     assert again.status_code == 200
     assert error_fields(again.get_data(as_text=True)) == {"name"}
     assert db.session.scalar(select(func.count(Cohort.id))) == 1
@@ -112,9 +116,10 @@ def test_two_managers_creating_the_same_cohort_at_once_get_one_cohort(app: Flask
         assert names == [data["name"]]
 
 
-def test_the_end_must_come_after_the_start(as_manager: FlaskClient) -> None:
+@pytest.mark.signed_in("manager")
+def test_the_end_must_come_after_the_start(signed_in: FlaskClient) -> None:
     data = cohort_form(starts_on="2026-06-30", ends_on="2026-03-02")
-    response = as_manager.post("/programme/cohorts/new", data=data)
+    response = signed_in.post("/programme/cohorts/new", data=data)
     db.session.expire_all()
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -125,18 +130,20 @@ def test_the_end_must_come_after_the_start(as_manager: FlaskClient) -> None:
     assert audit_events("cohort.created") == []
 
 
-def test_a_name_is_required(as_manager: FlaskClient) -> None:
-    response = as_manager.post("/programme/cohorts/new", data=cohort_form(name=""))
+@pytest.mark.signed_in("manager")
+def test_a_name_is_required(signed_in: FlaskClient) -> None:
+    response = signed_in.post("/programme/cohorts/new", data=cohort_form(name=""))
     db.session.expire_all()
     assert response.status_code == 200
     assert error_fields(response.get_data(as_text=True)) == {"name"}
     assert db.session.scalar(select(func.count(Cohort.id))) == 0
 
 
-def test_a_new_code_retires_the_old_one(as_manager: FlaskClient, cohort: Cohort, manager: User) -> None:
+@pytest.mark.signed_in("manager")
+def test_a_new_code_retires_the_old_one(signed_in: FlaskClient, cohort: Cohort, manager: User) -> None:
     old = cohort.invite_code
     assert old
-    response = as_manager.post(f"/programme/cohorts/{cohort.id}/invite-code")
+    response = signed_in.post(f"/programme/cohorts/{cohort.id}/invite-code")
     db.session.expire_all()
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == f"/programme/cohorts/{cohort.id}"
@@ -152,11 +159,12 @@ def test_a_new_code_retires_the_old_one(as_manager: FlaskClient, cohort: Cohort,
     ]
 
 
+@pytest.mark.signed_in("manager")
 def test_closing_registration_leaves_no_working_code(
-    as_manager: FlaskClient, cohort: Cohort, manager: User
+    signed_in: FlaskClient, cohort: Cohort, manager: User
 ) -> None:
     old = cohort.invite_code
-    response = as_manager.post(f"/programme/cohorts/{cohort.id}/invite-code", data={"action": "close"})
+    response = signed_in.post(f"/programme/cohorts/{cohort.id}/invite-code", data={"action": "close"})
     db.session.expire_all()
     assert response.status_code == 303
     assert cohort.invite_code is None
@@ -164,24 +172,25 @@ def test_closing_registration_leaves_no_working_code(
     assert find_cohort_by_code(old) is None
     closed = audit_events("cohort.registration_closed")
     assert [(e.object_id, e.actor_id, e.after) for e in closed] == [(cohort.id, manager.id, {"code": None})]
-    page = as_manager.get(f"/programme/cohorts/{cohort.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/cohorts/{cohort.id}").get_data(as_text=True)
     assert f"<code>{old}</code>" not in page
     assert "<code>" not in page
     # Closing twice changes nothing more.
-    as_manager.post(f"/programme/cohorts/{cohort.id}/invite-code", data={"action": "close"})
+    signed_in.post(f"/programme/cohorts/{cohort.id}/invite-code", data={"action": "close"})
     db.session.expire_all()
     assert len(audit_events("cohort.registration_closed")) == 1
     # Registration opens again with a new code.
-    as_manager.post(f"/programme/cohorts/{cohort.id}/invite-code")
+    signed_in.post(f"/programme/cohorts/{cohort.id}/invite-code")
     db.session.expire_all()
     assert cohort.invite_code
     assert cohort.invite_code != old
 
 
+@pytest.mark.signed_in("manager")
 def test_marking_training_completed_moves_the_trainees_path(
-    app: Flask, as_manager: FlaskClient, trainee: User, enrolment: Enrolment, manager: User
+    app: Flask, signed_in: FlaskClient, trainee: User, enrolment: Enrolment, manager: User
 ) -> None:
-    response = as_manager.post(f"/programme/enrolments/{enrolment.id}/training-completed")
+    response = signed_in.post(f"/programme/enrolments/{enrolment.id}/training-completed")
     db.session.expire_all()
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == f"/programme/cohorts/{enrolment.cohort_id}"
@@ -190,12 +199,12 @@ def test_marking_training_completed_moves_the_trainees_path(
     assert [(e.object_id, e.actor_id) for e in completed] == [(enrolment.id, manager.id)]
     # Recording it again changes nothing.
     first = enrolment.training_completed_at
-    as_manager.post(f"/programme/enrolments/{enrolment.id}/training-completed")
+    signed_in.post(f"/programme/enrolments/{enrolment.id}/training-completed")
     db.session.expire_all()
     assert enrolment.training_completed_at == first
     assert len(audit_events("enrolment.training_completed")) == 1
     # The cohort page no longer offers the button for this trainee.
-    page = as_manager.get(f"/programme/cohorts/{enrolment.cohort_id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/cohorts/{enrolment.cohort_id}").get_data(as_text=True)
     assert f"/programme/enrolments/{enrolment.id}/training-completed" not in page
 
     trainee_client = app.test_client()
@@ -205,20 +214,23 @@ def test_marking_training_completed_moves_the_trainees_path(
     assert set(states[3:]) == {"later"}
 
 
-def test_the_cohort_page_lists_its_trainees(as_manager: FlaskClient, trainee: User, enrolment: Enrolment):
-    page = as_manager.get(f"/programme/cohorts/{enrolment.cohort_id}").get_data(as_text=True)
+@pytest.mark.signed_in("manager")
+def test_the_cohort_page_lists_its_trainees(signed_in: FlaskClient, trainee: User, enrolment: Enrolment):
+    page = signed_in.get(f"/programme/cohorts/{enrolment.cohort_id}").get_data(as_text=True)
     assert f'href="/programme/people/{trainee.id}">Fatou Ndiaye</a>' in page
     assert f"/programme/enrolments/{enrolment.id}/training-completed" in page
 
 
-def test_an_unknown_cohort_is_not_found(as_manager: FlaskClient) -> None:
-    assert as_manager.get("/programme/cohorts/999").status_code == 404
-    assert as_manager.post("/programme/cohorts/999/invite-code").status_code == 404
-    assert as_manager.post("/programme/enrolments/999/training-completed").status_code == 404
+@pytest.mark.signed_in("manager")
+def test_an_unknown_cohort_is_not_found(signed_in: FlaskClient) -> None:
+    assert signed_in.get("/programme/cohorts/999").status_code == 404
+    assert signed_in.post("/programme/cohorts/999/invite-code").status_code == 404
+    assert signed_in.post("/programme/enrolments/999/training-completed").status_code == 404
 
 
+@pytest.mark.signed_in("manager")
 def test_the_overview_counts_trainees_per_cohort_and_active_people_per_role(
-    as_manager: FlaskClient, cohort: Cohort, trainee: User, mentor: User, manager: User
+    signed_in: FlaskClient, cohort: Cohort, trainee: User, mentor: User, manager: User
 ) -> None:
     second = make_person("moussa.sow@example.org", [Role.TRAINEE], "Moussa Sow")
     enrol(second, cohort, actor=None)
@@ -227,7 +239,7 @@ def test_the_overview_counts_trainees_per_cohort_and_active_people_per_role(
     set_active(gone, False, manager)
     db.session.commit()
 
-    html = as_manager.get("/programme").get_data(as_text=True)
+    html = signed_in.get("/programme").get_data(as_text=True)
     rows = {
         int(cohort_id): row
         for cohort_id, row in re.findall(
@@ -246,16 +258,16 @@ def test_the_overview_counts_trainees_per_cohort_and_active_people_per_role(
     assert counts == {"trainee": 2, "mentor": 1, "officer": 0, "manager": 1}
 
 
-def test_the_overview_without_cohorts_explains_what_a_cohort_is(as_manager: FlaskClient) -> None:
-    html = as_manager.get("/programme").get_data(as_text=True)
+@pytest.mark.signed_in("manager")
+def test_the_overview_without_cohorts_explains_what_a_cohort_is(signed_in: FlaskClient) -> None:
+    html = signed_in.get("/programme").get_data(as_text=True)
     assert 'class="empty-state"' in html
     assert "No cohorts yet" in html
     assert 'href="/programme/cohorts/new"' in html
 
 
-def test_an_english_manager_sees_the_form_errors_in_english(as_manager: FlaskClient, cohort: Cohort) -> None:
-    html = as_manager.post("/programme/cohorts/new", data=cohort_form(name=cohort.name)).get_data(
-        as_text=True
-    )
+@pytest.mark.signed_in("manager")
+def test_an_english_manager_sees_the_form_errors_in_english(signed_in: FlaskClient, cohort: Cohort) -> None:
+    html = signed_in.post("/programme/cohorts/new", data=cohort_form(name=cohort.name)).get_data(as_text=True)
     db.session.expire_all()
     assert "A cohort with this name already exists." in html

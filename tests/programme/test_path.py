@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.support import login_as, make_person, path_states
@@ -30,8 +31,8 @@ def english(user: User) -> User:
     return user
 
 
-def test_an_enrolled_trainee_has_joined_and_training_is_next(as_trainee: FlaskClient) -> None:
-    response = as_trainee.get("/path")
+def test_an_enrolled_trainee_has_joined_and_training_is_next(signed_in: FlaskClient) -> None:
+    response = signed_in.get("/path")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     states = path_states(html)
@@ -42,18 +43,18 @@ def test_an_enrolled_trainee_has_joined_and_training_is_next(as_trainee: FlaskCl
 
 
 def test_after_training_the_next_step_is_the_plan(
-    as_trainee: FlaskClient, enrolment: Enrolment, manager: User
+    signed_in: FlaskClient, enrolment: Enrolment, manager: User
 ) -> None:
     complete_training(enrolment, manager)
     db.session.commit()
-    html = as_trainee.get("/path").get_data(as_text=True)
+    html = signed_in.get("/path").get_data(as_text=True)
     assert path_states(html) == ["done", "done", "next"] + ["later"] * 6
     assert current_step(html) == 3
 
 
-def test_the_path_reads_in_english_for_an_english_trainee(as_trainee: FlaskClient, trainee: User) -> None:
+def test_the_path_reads_in_english_for_an_english_trainee(signed_in: FlaskClient, trainee: User) -> None:
     english(trainee)
-    html = as_trainee.get("/path").get_data(as_text=True)
+    html = signed_in.get("/path").get_data(as_text=True)
     assert re.search(r"<h1>My path</h1>", html)
     assert "You are in Re-Lab Venezia 2026." in html
     assert "A mentor will be assigned to you as your plan takes shape." in html
@@ -77,9 +78,10 @@ def test_the_path_is_derived_from_facts() -> None:
     assert [s.key for s in trainee_path(None)] == [s.key for s in STEPS]
 
 
-def test_a_mentor_without_mentees_sees_what_will_appear(as_mentor: FlaskClient, mentor: User) -> None:
+@pytest.mark.signed_in("mentor")
+def test_a_mentor_without_mentees_sees_what_will_appear(signed_in: FlaskClient, mentor: User) -> None:
     english(mentor)
-    response = as_mentor.get("/mentees")
+    response = signed_in.get("/mentees")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'class="empty-state"' in html
@@ -88,9 +90,10 @@ def test_a_mentor_without_mentees_sees_what_will_appear(as_mentor: FlaskClient, 
     assert 'class="card-list"' not in html
 
 
-def test_an_officer_sees_an_empty_queue_explained(as_officer: FlaskClient, officer: User) -> None:
+@pytest.mark.signed_in("officer")
+def test_an_officer_sees_an_empty_queue_explained(signed_in: FlaskClient, officer: User) -> None:
     english(officer)
-    response = as_officer.get("/queue")
+    response = signed_in.get("/queue")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'class="empty-state"' in html
@@ -98,20 +101,21 @@ def test_an_officer_sees_an_empty_queue_explained(as_officer: FlaskClient, offic
     assert "endorsed by their mentor" in html
 
 
-def test_the_empty_state_is_there_in_the_mentors_own_language(as_mentor: FlaskClient) -> None:
-    html = as_mentor.get("/mentees").get_data(as_text=True)
+@pytest.mark.signed_in("mentor")
+def test_the_empty_state_is_there_in_the_mentors_own_language(signed_in: FlaskClient) -> None:
+    html = signed_in.get("/mentees").get_data(as_text=True)
     assert 'lang="it"' in html
     assert 'class="empty-state"' in html
     assert re.search(r'<p class="empty-title">\S.*</p>', html)
 
 
 def test_a_plan_just_started_is_not_a_drafted_plan_a_complete_one_is(
-    as_trainee: FlaskClient, trainee: User, enrolment: Enrolment, manager: User
+    signed_in: FlaskClient, trainee: User, enrolment: Enrolment, manager: User
 ) -> None:
     complete_training(enrolment, manager)
     plan_services.create_plan(owner=trainee, business_type="food", title="")
     db.session.commit()
-    assert path_states(as_trainee.get("/path").get_data(as_text=True))[2] == "next"
+    assert path_states(signed_in.get("/path").get_data(as_text=True))[2] == "next"
     plan_services.create_plan(owner=trainee, business_type="shop", title="", from_example=True)
     db.session.commit()
-    assert path_states(as_trainee.get("/path").get_data(as_text=True))[:4] == ["done", "done", "done", "next"]
+    assert path_states(signed_in.get("/path").get_data(as_text=True))[:4] == ["done", "done", "done", "next"]

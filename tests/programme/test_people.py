@@ -34,10 +34,11 @@ def count_users() -> int:
 STAFF = {"full_name": "Amina Diallo", "email": "Amina.Diallo@Example.org", "roles": ["mentor", "officer"]}
 
 
+@pytest.mark.signed_in("manager")
 def test_a_new_staff_member_gets_a_one_time_link_that_works(
-    app: Flask, as_manager: FlaskClient, manager: User
+    app: Flask, signed_in: FlaskClient, manager: User
 ) -> None:
-    response = as_manager.post("/programme/people/new", data={**STAFF, "locale": "fr"})
+    response = signed_in.post("/programme/people/new", data={**STAFF, "locale": "fr"})
     db.session.expire_all()
     assert response.status_code == 200
     person = db.session.scalars(select(User).where(User.email == "amina.diallo@example.org")).one()
@@ -74,10 +75,11 @@ def test_a_new_staff_member_gets_a_one_time_link_that_works(
     assert not person.password_hash.startswith("!")
 
 
-def test_a_duplicate_email_keeps_what_was_typed(as_manager: FlaskClient, mentor: User) -> None:
+@pytest.mark.signed_in("manager")
+def test_a_duplicate_email_keeps_what_was_typed(signed_in: FlaskClient, mentor: User) -> None:
     before = count_users()
     data = {"full_name": "Marco Bianchi Jr", "email": "MARCO.BIANCHI@example.org", "roles": ["officer"]}
-    response = as_manager.post("/programme/people/new", data={**data, "locale": "it"})
+    response = signed_in.post("/programme/people/new", data={**data, "locale": "it"})
     db.session.expire_all()
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -90,9 +92,10 @@ def test_a_duplicate_email_keeps_what_was_typed(as_manager: FlaskClient, mentor:
     assert db.session.scalar(select(func.count(PasswordReset.id))) == 0
 
 
-def test_a_staff_member_needs_a_role(as_manager: FlaskClient) -> None:
+@pytest.mark.signed_in("manager")
+def test_a_staff_member_needs_a_role(signed_in: FlaskClient) -> None:
     before = count_users()
-    response = as_manager.post(
+    response = signed_in.post(
         "/programme/people/new", data={"full_name": "No Role", "email": "norole@example.org", "locale": "it"}
     )
     db.session.expire_all()
@@ -103,9 +106,10 @@ def test_a_staff_member_needs_a_role(as_manager: FlaskClient) -> None:
     assert count_users() == before
 
 
-def test_staff_cannot_be_created_as_trainees(as_manager: FlaskClient) -> None:
+@pytest.mark.signed_in("manager")
+def test_staff_cannot_be_created_as_trainees(signed_in: FlaskClient) -> None:
     before = count_users()
-    response = as_manager.post(
+    response = signed_in.post(
         "/programme/people/new",
         data={"full_name": "Sneaky", "email": "sneaky@example.org", "roles": ["trainee"], "locale": "it"},
     )
@@ -115,13 +119,14 @@ def test_staff_cannot_be_created_as_trainees(as_manager: FlaskClient) -> None:
     assert count_users() == before
 
 
-def test_roles_can_be_added_and_removed(as_manager: FlaskClient, mentor: User, manager: User) -> None:
-    added = as_manager.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["mentor", "officer"]})
+@pytest.mark.signed_in("manager")
+def test_roles_can_be_added_and_removed(signed_in: FlaskClient, mentor: User, manager: User) -> None:
+    added = signed_in.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["mentor", "officer"]})
     db.session.expire_all()
     assert added.status_code == 303
     assert urlsplit(added.headers["Location"]).path == f"/programme/people/{mentor.id}"
     assert mentor.roles == {Role.MENTOR, Role.OFFICER}
-    removed = as_manager.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["officer"]})
+    removed = signed_in.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["officer"]})
     db.session.expire_all()
     assert removed.status_code == 303
     assert mentor.roles == {Role.OFFICER}
@@ -131,15 +136,16 @@ def test_roles_can_be_added_and_removed(as_manager: FlaskClient, mentor: User, m
         (mentor.id, manager.id, {"roles": ["mentor", "officer"]}, {"roles": ["officer"]}),
     ]
     # Saving the same roles records nothing.
-    as_manager.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["officer"]})
+    signed_in.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["officer"]})
     db.session.expire_all()
     assert len(audit_events("user.roles_changed")) == 2
-    page = as_manager.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
     assert checked_roles(page) == {"officer"}
 
 
-def test_no_roles_at_all_is_refused(as_manager: FlaskClient, mentor: User) -> None:
-    response = as_manager.post(f"/programme/people/{mentor.id}/roles", data={})
+@pytest.mark.signed_in("manager")
+def test_no_roles_at_all_is_refused(signed_in: FlaskClient, mentor: User) -> None:
+    response = signed_in.post(f"/programme/people/{mentor.id}/roles", data={})
     db.session.expire_all()
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -148,8 +154,9 @@ def test_no_roles_at_all_is_refused(as_manager: FlaskClient, mentor: User) -> No
     assert audit_events("user.roles_changed") == []
 
 
-def test_a_manager_cannot_remove_their_own_manager_role(as_manager: FlaskClient, manager: User) -> None:
-    response = as_manager.post(f"/programme/people/{manager.id}/roles", data={"roles": ["officer"]})
+@pytest.mark.signed_in("manager")
+def test_a_manager_cannot_remove_their_own_manager_role(signed_in: FlaskClient, manager: User) -> None:
+    response = signed_in.post(f"/programme/people/{manager.id}/roles", data={"roles": ["officer"]})
     db.session.expire_all()
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -157,24 +164,25 @@ def test_a_manager_cannot_remove_their_own_manager_role(as_manager: FlaskClient,
     assert "You cannot take the manager role away from yourself." in html
     assert manager.roles == {Role.MANAGER}
     # Adding a role to oneself is fine.
-    added = as_manager.post(f"/programme/people/{manager.id}/roles", data={"roles": ["manager", "officer"]})
+    added = signed_in.post(f"/programme/people/{manager.id}/roles", data={"roles": ["manager", "officer"]})
     db.session.expire_all()
     assert added.status_code == 303
     assert manager.roles == {Role.MANAGER, Role.OFFICER}
 
 
-def test_deactivate_and_reactivate(as_manager: FlaskClient, mentor: User, manager: User) -> None:
+@pytest.mark.signed_in("manager")
+def test_deactivate_and_reactivate(signed_in: FlaskClient, mentor: User, manager: User) -> None:
     version = mentor.session_version
-    response = as_manager.post(f"/programme/people/{mentor.id}/active", data={"active": "0"})
+    response = signed_in.post(f"/programme/people/{mentor.id}/active", data={"active": "0"})
     db.session.expire_all()
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == f"/programme/people/{mentor.id}"
     assert not mentor.active
     assert mentor.session_version == version + 1
-    page = as_manager.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
     assert 'class="badge badge-off"' in page
     assert 'name="active" value="1"' in page
-    back = as_manager.post(f"/programme/people/{mentor.id}/active", data={"active": "1"})
+    back = signed_in.post(f"/programme/people/{mentor.id}/active", data={"active": "1"})
     db.session.expire_all()
     assert back.status_code == 303
     assert mentor.active
@@ -188,13 +196,14 @@ def test_deactivate_and_reactivate(as_manager: FlaskClient, mentor: User, manage
     ] == [("user.deactivated", mentor.id, manager.id), ("user.reactivated", mentor.id, manager.id)]
 
 
-def test_a_manager_cannot_deactivate_themselves(as_manager: FlaskClient, manager: User) -> None:
-    response = as_manager.post(f"/programme/people/{manager.id}/active", data={"active": "0"})
+@pytest.mark.signed_in("manager")
+def test_a_manager_cannot_deactivate_themselves(signed_in: FlaskClient, manager: User) -> None:
+    response = signed_in.post(f"/programme/people/{manager.id}/active", data={"active": "0"})
     db.session.expire_all()
     assert response.status_code == 403
     assert manager.active
     assert audit_events("user.deactivated") == []
-    page = as_manager.get(f"/programme/people/{manager.id}").get_data(as_text=True)
+    page = signed_in.get(f"/programme/people/{manager.id}").get_data(as_text=True)
     assert f"/programme/people/{manager.id}/active" not in page
 
 
@@ -203,6 +212,7 @@ def people(trainee: User, mentor: User, officer: User, manager: User) -> dict[st
     return {"trainee": trainee, "mentor": mentor, "officer": officer, "manager": manager}
 
 
+@pytest.mark.signed_in("manager")
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -219,9 +229,9 @@ def people(trainee: User, mentor: User, officer: User, manager: User) -> dict[st
     ],
 )
 def test_people_search_by_name_and_role(
-    as_manager: FlaskClient, people: dict[str, User], query: str, expected: list[str]
+    signed_in: FlaskClient, people: dict[str, User], query: str, expected: list[str]
 ) -> None:
-    response = as_manager.get("/programme/people" + query)
+    response = signed_in.get("/programme/people" + query)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert result_names(html) == expected
@@ -229,14 +239,16 @@ def test_people_search_by_name_and_role(
         assert 'class="empty-state"' in html
 
 
-def test_the_search_form_keeps_its_values(as_manager: FlaskClient, people: dict[str, User]) -> None:
-    html = as_manager.get("/programme/people?q=ross&role=manager").get_data(as_text=True)
+@pytest.mark.signed_in("manager")
+def test_the_search_form_keeps_its_values(signed_in: FlaskClient, people: dict[str, User]) -> None:
+    html = signed_in.get("/programme/people?q=ross&role=manager").get_data(as_text=True)
     assert field_value(html, "people-q") == "ross"
     assert re.search(r'<option value="manager" selected>', html)
 
 
-def test_an_htmx_request_gets_only_the_results(as_manager: FlaskClient, people: dict[str, User]) -> None:
-    response = as_manager.get("/programme/people?q=ndia", headers={"HX-Request": "true"})
+@pytest.mark.signed_in("manager")
+def test_an_htmx_request_gets_only_the_results(signed_in: FlaskClient, people: dict[str, User]) -> None:
+    response = signed_in.get("/programme/people?q=ndia", headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html
@@ -245,16 +257,15 @@ def test_an_htmx_request_gets_only_the_results(as_manager: FlaskClient, people: 
     assert "<table>" in html
     assert result_names(html) == ["Fatou Ndiaye"]
     assert "HX-Request" in response.headers.get("Vary", "")
-    empty = as_manager.get("/programme/people?q=nobody", headers={"HX-Request": "true"})
+    empty = signed_in.get("/programme/people?q=nobody", headers={"HX-Request": "true"})
     assert empty.status_code == 200
     assert "<html" not in empty.get_data(as_text=True)
     assert 'class="empty-state"' in empty.get_data(as_text=True)
 
 
-def test_a_boosted_request_gets_the_whole_page(as_manager: FlaskClient, people: dict[str, User]) -> None:
-    response = as_manager.get(
-        "/programme/people?q=ndia", headers={"HX-Request": "true", "HX-Boosted": "true"}
-    )
+@pytest.mark.signed_in("manager")
+def test_a_boosted_request_gets_the_whole_page(signed_in: FlaskClient, people: dict[str, User]) -> None:
+    response = signed_in.get("/programme/people?q=ndia", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" in html
@@ -262,12 +273,13 @@ def test_a_boosted_request_gets_the_whole_page(as_manager: FlaskClient, people: 
     assert result_names(html) == ["Fatou Ndiaye"]
 
 
-def test_a_person_page_lists_their_history(as_manager: FlaskClient, mentor: User, manager: User) -> None:
-    as_manager.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["mentor", "officer"]})
+@pytest.mark.signed_in("manager")
+def test_a_person_page_lists_their_history(signed_in: FlaskClient, mentor: User, manager: User) -> None:
+    signed_in.post(f"/programme/people/{mentor.id}/roles", data={"roles": ["mentor", "officer"]})
     db.session.expire_all()
-    as_manager.post(f"/programme/people/{mentor.id}/active", data={"active": "0"})
+    signed_in.post(f"/programme/people/{mentor.id}/active", data={"active": "0"})
     db.session.expire_all()
-    html = as_manager.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
+    html = signed_in.get(f"/programme/people/{mentor.id}").get_data(as_text=True)
     history = re.search(r'<ol class="history">(.*?)</ol>', html, re.S)
     assert history
     entries = re.findall(r"<li><time[^>]*>.*?</time> (.*?)</li>", history.group(1))
@@ -275,16 +287,18 @@ def test_a_person_page_lists_their_history(as_manager: FlaskClient, mentor: User
     assert entries == ["Account deactivated", "Roles changed", "Account created"]
 
 
-def test_an_unknown_person_is_not_found(as_manager: FlaskClient) -> None:
-    assert as_manager.get("/programme/people/999").status_code == 404
-    assert as_manager.post("/programme/people/999/active", data={"active": "0"}).status_code == 404
+@pytest.mark.signed_in("manager")
+def test_an_unknown_person_is_not_found(signed_in: FlaskClient) -> None:
+    assert signed_in.get("/programme/people/999").status_code == 404
+    assert signed_in.post("/programme/people/999/active", data={"active": "0"}).status_code == 404
 
 
-def test_the_people_list_pages_beyond_fifty(as_manager: FlaskClient) -> None:
+@pytest.mark.signed_in("manager")
+def test_the_people_list_pages_beyond_fifty(signed_in: FlaskClient) -> None:
     for n in range(51):
         make_person(f"person{n:02d}@example.org", [Role.MENTOR], f"Person {n:02d}")
-    first = as_manager.get("/programme/people?role=mentor").get_data(as_text=True)
+    first = signed_in.get("/programme/people?role=mentor").get_data(as_text=True)
     assert len(result_names(first)) == 50
     assert 'rel="next"' in first
-    second = as_manager.get("/programme/people?role=mentor&page=2").get_data(as_text=True)
+    second = signed_in.get("/programme/people?role=mentor&page=2").get_data(as_text=True)
     assert result_names(second) == ["Person 50"]
