@@ -124,7 +124,7 @@ def error_slots(form: NumbersForm, errors: Mapping[str, str]) -> Markup:
     names.extend(form.group.tables)
     names.extend(f"revenue_streams-{row}-seasonality" for row in form.rows.get("revenue_streams", []))
     slot = '<p class="error" id="error-{}" hx-swap-oob="true">{}</p>'
-    lines = (slot.format(escape(name), escape(errors.get(name, ""))) for name in names)
+    lines = (slot.format(escape(name), escape(errors[name]) if name in errors else "") for name in names)
     return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped
 
 
