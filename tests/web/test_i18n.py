@@ -170,6 +170,23 @@ def test_numbers_are_written_as_babel_writes_them(app: Flask, value, language: s
         assert money(value) == babel_format_currency(value, "EUR", locale=language)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(
+        st.sampled_from(("0", "-0", "0.00", "-0.001", "1.5", "1.50", "-1.5", "1234.565", "1234.575", "7")),
+        min_size=1,
+        max_size=24,
+    ),
+    language=st.sampled_from(("it", "en", "fr", "ar")),
+)
+def test_a_row_with_repeated_amounts_is_written_as_babel_writes_each(app: Flask, values, language) -> None:
+    """amounts() formats each distinct amount of a row once: equal amounts written differently (0 and -0)
+    must still come out as Babel writes each of them."""
+    row = [Decimal(value) for value in values]
+    with app.test_request_context(), force_locale(language):
+        assert amounts(row) == [babel_format_decimal(v, format="#,##0.00", locale=language) for v in row]
+
+
 def test_chart_axes_drop_cents_only_from_whole_amounts(app: Flask) -> None:
     with app.test_request_context(), force_locale("it"):
         assert money(Decimal("15000"), cents=False) == "15.000\xa0€"

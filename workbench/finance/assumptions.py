@@ -335,10 +335,15 @@ def _seasonality(check: _Checker, data: Mapping, path: str) -> tuple[Decimal, ..
         check.fail(path, "seasonality_length")
         return None
     values = []
+    known: dict[str, Decimal] = {}  # twelve months mostly written alike ("1"): each text is read once
     for value in raw:
-        read = check.read(value, path)
+        read = known.get(value) if type(value) is str else None
         if read is None:
-            return None
+            read = check.read(value, path)
+            if read is None:
+                return None
+            if type(value) is str:
+                known[value] = read
         values.append(read)
     if any(value < 0 for value in values):
         check.fail(path, "seasonality_negative")

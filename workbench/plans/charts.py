@@ -314,16 +314,20 @@ class _Frame:
         self.plot = PlotArea(_r(left), _TOP, _r(WIDTH - left - _RIGHT), _r(HEIGHT - _TOP - _BOTTOM))
         self.band = self.plot.width / len(self.months)
         self._span = float(self.high - self.low)
+        # Every series and bar of the chart is drawn at the same month centres: worked out once.
+        self._centres = tuple(
+            _r(self.plot.left + (month - 0.5) * self.band) for month in range(1, len(self.months) + 1)
+        )
 
     def y(self, value: Decimal) -> float:
         share = float(self.high - value) / self._span
         return _r(self.plot.top + share * self.plot.height)
 
     def centre(self, month: int) -> float:
-        return _r(self.plot.left + (month - 0.5) * self.band)
+        return self._centres[month - 1]
 
     def series(self, name: str, values: Sequence[Decimal]) -> Series:
-        coords = tuple((self.centre(m), self.y(v)) for m, v in enumerate(values, start=1))
+        coords = tuple(zip(self._centres, map(self.y, values), strict=True))
         return Series(name, tuple(values), coords)
 
     def bars(self, values: Sequence[Decimal]) -> tuple[Bar, ...]:

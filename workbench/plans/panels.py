@@ -98,11 +98,16 @@ def cashflow_rows(result: ProjectionResult, labels: tuple[str, ...]) -> Markup:
     Made here because the table has hundreds of cells: a template loop over them costs more than the
     projection itself."""
     table = result.table
-    columns = [amounts(*(table[row] for row in rows)) for rows in CASHFLOW_COLUMNS]
+    cell: dict[str, str] = {}  # amounts repeat month after month: each distinct one is escaped once
+
+    def cells_of(texts: list[str]) -> list[str]:
+        return [cell.get(text) or cell.setdefault(text, f"<td>{escape(text)}</td>") for text in texts]
+
+    columns = [cells_of(amounts(*(table[row] for row in rows))) for rows in CASHFLOW_COLUMNS]
     closing = amounts(table["closing_cash"])
     lines = []
     for index, value in enumerate(table["closing_cash"]):
-        cells = "".join(f"<td>{escape(column[index])}</td>" for column in columns)
+        cells = "".join(column[index] for column in columns)
         negative = ' class="negative"' if value < 0 else ""
         lines.append(
             f'<tr{negative}><th scope="row"><span class="month-number">{index + 1}</span> '
@@ -119,7 +124,7 @@ def error_slots(form: NumbersForm, errors: Mapping[str, str]) -> Markup:
     names.extend(form.group.tables)
     names.extend(f"revenue_streams-{row}-seasonality" for row in form.rows.get("revenue_streams", []))
     slot = '<p class="error" id="error-{}" hx-swap-oob="true">{}</p>'
-    lines = (slot.format(escape(name), escape(errors.get(name, ""))) for name in names)
+    lines = (slot.format(escape(name), escape(errors[name]) if name in errors else "") for name in names)
     return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped
 
 

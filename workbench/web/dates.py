@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel.dates import format_date as babel_format_date
 from flask_babel import format_date, format_datetime, get_locale
 
 from workbench.timeutil import as_utc
@@ -26,11 +28,17 @@ def month_name(value: str | None) -> str:
     """A plan month "YYYY-MM" as the locale writes it ("marzo 2027")."""
     if not value:
         return ""
+    return _month_name(str(value), str(get_locale()))
+
+
+@lru_cache(maxsize=1024)
+def _month_name(value: str, locale: str) -> str:
+    """month_name in ``locale``: a plan's few months come back page after page, each written once."""
     try:
-        year, month = (int(part) for part in str(value).split("-"))
-        return format_date(date(year, month, 1), "LLLL yyyy")
+        year, month = (int(part) for part in value.split("-"))
+        return babel_format_date(date(year, month, 1), "LLLL yyyy", locale=locale)
     except ValueError:
-        return str(value)
+        return value
 
 
 def month_names() -> list[str]:

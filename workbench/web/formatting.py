@@ -46,10 +46,19 @@ def amounts(*rows: Sequence[Decimal | int]) -> list[str]:
     """One table row of amounts with cents, formatted in one go; with several rows, their sums month by month
     (``t.interest|amounts(t.principal)`` is the installments row)."""
     symbols = _number_symbols(str(get_locale()))
-    totals = [sum(values) for values in zip(*rows, strict=True)]
+    totals = rows[0] if len(rows) == 1 else [sum(values) for values in zip(*rows, strict=True)]
     if symbols is None:
         return [format_decimal(total, format=_CENTS) for total in totals]
-    return [_direct(total, _CENTS, symbols) for total in totals]
+    # A row repeats its amounts (the same fixed costs, drawings or installment month after month): each
+    # distinct amount is formatted once (zero aside: 0 and -0 are equal keys, written differently).
+    written: dict[Decimal | int, str] = {}
+    texts = []
+    for total in totals:
+        text = written.get(total) if total else None
+        if text is None:
+            text = written[total] = _direct(total, _CENTS, symbols)
+        texts.append(text)
+    return texts
 
 
 # The cash-flow table shows hundreds of numbers per request, so where the locale writes numbers with the usual

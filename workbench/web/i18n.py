@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -59,8 +60,29 @@ def text_direction() -> str:
     return "rtl" if get_locale().language in RTL_LANGUAGES else "ltr"
 
 
+class _Domain(Domain):
+    """Flask-Babel's message domain, finding the catalogue of a locale by its parts: a page translates
+    dozens of texts, and the stock lookup reads the request's context twice and writes the locale's name out
+    each time."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(domain=domain)
+        self.by_locale: dict[tuple[str | None, ...], NullTranslations] = {}
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        if locale is None:
+            return super().get_translations()
+        key = (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
+        found = self.by_locale.get(key)
+        if found is None:
+            found = self.by_locale[key] = super().get_translations()
+        return found
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = _Domain(app.config.get("BABEL_DOMAIN", "messages"))
 
     @app.context_processor
     def language_context() -> dict[str, object]:
