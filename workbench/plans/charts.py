@@ -25,10 +25,10 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from workbench.finance import ProjectionResult
+from workbench.web.formatting import locale_name_now
 from workbench.web.templating import amounts, money
 
 WIDTH = 640
@@ -190,7 +190,7 @@ class Chart:
         right-to-left marks (so "-10,000 €" reads the same way on the left-to-right axis in every language).
         Tick values are round and come back request after request: each is formatted once per language and
         currency."""
-        locale, currency = str(get_locale()), current_app.config["CURRENCY"]
+        locale, currency = locale_name_now(), current_app.config["CURRENCY"]
         return [_whole_money(tick.value, locale, currency) for tick in self.y_ticks]
 
     @property
