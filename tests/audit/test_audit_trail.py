@@ -100,10 +100,12 @@ def test_an_objects_history_is_read_through_one_index(app_context) -> None:
 def test_record_changes_keeps_only_the_fields_that_changed(trainee, manager) -> None:
     with record_changes("user.language_changed", trainee, manager, "locale", "full_name") as change:
         trainee.locale = "ar"
-    assert (change.event.before, change.event.after) == ({"locale": "fr"}, {"locale": "ar"})
+    event = db.session.get(AuditEvent, change.event_id)
+    assert (event.action, event.object_id) == ("user.language_changed", trainee.id)
+    assert (event.before, event.after) == ({"locale": "fr"}, {"locale": "ar"})
     with record_changes("user.language_changed", trainee, manager, "locale") as change:
         trainee.locale = "ar"  # the same value again
-    assert change.event is None
+    assert change.event_id is None
     assert len(audit_events("user.language_changed")) == 1
 
 
@@ -135,9 +137,9 @@ def test_reassigning_a_mentor_records_the_mentor_before_and_after(trainee, mento
 
 @pytest.fixture
 def written(trainee) -> AuditEvent:
-    event = record("user.notices_seen", trainee, trainee, after={"kinds": []})
+    event_id = record("user.notices_seen", trainee, trainee, after={"kinds": []})
     db.session.commit()
-    return event
+    return db.session.get(AuditEvent, event_id)
 
 
 def test_the_orm_refuses_to_change_an_audit_event(written) -> None:
@@ -205,3 +207,31 @@ def test_the_database_refuses_to_change_or_delete_review_decisions(trainee, ment
             conn.execute(text(sql))
     db.session.expire_all()
     assert db.session.get(ReviewDecision, decision.id).note == "Check the rent."
+
+
+def test_record_writes_the_row_an_orm_object_would(trainee, manager) -> None:
+    """record() inserts without an ORM object: the stored row (defaults, JSON, a missing before as the same
+    kind of empty value) is the one the ORM wrote."""
+    orm = AuditEvent(
+        actor_id=manager.id,
+        action="user.notices_seen",
+        object_type="user",
+        object_id=trainee.id,
+        before=None,  # as record() passed it to the ORM object
+        after={"a": 1},
+    )
+    db.session.add(orm)
+    db.session.flush()
+    core_id = record("user.notices_seen", trainee, manager, after={"a": 1})
+    db.session.commit()
+    table = AuditEvent.__table__
+    columns = [c for c in table.c if c.name not in ("id", "occurred_at")]
+    rows = db.session.execute(
+        select(*columns, table.c.before.is_(None), table.c.occurred_at.is_(None))
+        .where(table.c.id.in_([orm.id, core_id]))
+        .order_by(table.c.id)
+    ).all()
+    assert len(rows) == 2
+    assert rows[0] == rows[1]
+    assert rows[1][-1] is False  # occurred_at filled in by the column's default
+    assert db.session.get(AuditEvent, core_id).occurred_at is not None

@@ -62,6 +62,21 @@ def test_a_new_plan_is_0_percent_with_no_section_ticked(signed_in: FlaskClient, 
     assert percent_on(signed_in.get(f"/plans/{plan.id}").get_data(as_text=True)) == 0
 
 
+def test_checklist_messages_are_translated_when_read_and_escaped_as_text(trainee) -> None:
+    """The messages are made only when read (the section pages only count the items), in the reader's
+    language, and as plain text: a template escapes them like any other."""
+    plan = new_plan(trainee)
+    with force_locale("en"):
+        items = plan_checklist(plan)
+    costs = next(item for item in items if item.anchor == "f-startup_costs")
+    with force_locale("fr"):
+        said = costs.message
+    assert type(said) is str
+    assert said != costs.message  # English outside, French inside
+    with force_locale("en"):
+        assert costs.message.startswith("Put your own numbers in place of the typical ones")
+
+
 def test_the_numbers_count_once_the_person_has_made_them_theirs(signed_in: FlaskClient, trainee) -> None:
     plan = new_plan(trainee)
     fields = open_page(signed_in, plan, "startup")

@@ -144,6 +144,20 @@ def test_arabic_money_keeps_the_cents_and_the_currency(app: Flask) -> None:
     assert digits == "123450"
 
 
+def test_the_locale_name_remembered_for_a_request_follows_each_change_of_language(app: Flask) -> None:
+    """money() writes the locale's name out once per request: nested force_locale blocks and a next request
+    in another language still get their own."""
+    amount = Decimal("-1234.5")
+    with app.test_request_context(), force_locale("it"):
+        assert money(amount) == "-1.234,50\xa0€"
+        with force_locale("en"):
+            assert money(amount) == "-€1,234.50"
+        assert money(amount) == "-1.234,50\xa0€"
+    with app.test_request_context(), force_locale("fr"):
+        assert money(amount) == babel_format_currency(amount, "EUR", locale="fr")
+        assert number(Decimal("1234.5")) == babel_format_decimal(Decimal("1234.5"), locale="fr")
+
+
 def test_numbers_and_dates_follow_the_locale(app: Flask) -> None:
     with app.test_request_context():
         with force_locale("it"):

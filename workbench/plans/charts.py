@@ -3,7 +3,8 @@
 No SQLAlchemy. This module turns a ProjectionResult into coordinates in viewBox units (``WIDTH`` x
 ``HEIGHT``, y growing downwards); the macros draw them, so the same picture comes out in the browser, in print
 and in the WeasyPrint PDF. The only words it makes are amounts, for speed: the y labels
-(:meth:`Chart.y_labels`) and the bars' titles (:meth:`Chart.bars_svg`), formatted as the money filter does.
+(:meth:`Chart.y_labels`) and the bars' titles (:meth:`Chart.bars_svg`), formatted as the money filter does;
+the bars and the axes (:meth:`Chart.axes_svg`) are drawn here as escaped SVG: long loops, slow in a template.
 
 - :func:`cash_chart`: closing cash by month as bars (months below zero flagged ``negative``), the zero line,
   the lowest month marked (``min_cash``) and, optionally, a what-if scenario's closing cash as a line.
@@ -24,10 +25,10 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from workbench.finance import ProjectionResult
+from workbench.web.formatting import locale_name_now
 from workbench.web.templating import amounts, money
 
 WIDTH = 640
@@ -189,7 +190,7 @@ class Chart:
         right-to-left marks (so "-10,000 €" reads the same way on the left-to-right axis in every language).
         Tick values are round and come back request after request: each is formatted once per language and
         currency."""
-        locale, currency = str(get_locale()), current_app.config["CURRENCY"]
+        locale, currency = locale_name_now(), current_app.config["CURRENCY"]
         return [_whole_money(tick.value, locale, currency) for tick in self.y_ticks]
 
     @property
@@ -208,6 +209,44 @@ class Chart:
                 f'<rect class="{kind}" x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}" '
                 f'fill="{colour}"><title>{escape(bar.label)}: {escape(amount)}</title></rect>'
             )
+        return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
+
+    def axes_svg(self, grid: str, axis: str) -> Markup:
+        """The gridlines, the y axis's amounts and the x axis with its month ticks and labels, escaped; made
+        here in one go for the same reason as :meth:`bars_svg` (sixty month ticks: a long template loop)."""
+        plot, grid, axis = self.plot, escape(grid), escape(axis)
+        left, right, bottom = plot.left, plot.right, plot.bottom
+        lines = [f'<g class="grid" stroke="{grid}" stroke-width="1">']
+        lines += [
+            f'  <line x1="{left}" y1="{tick.y}" x2="{right}" y2="{tick.y}"/>'
+            for tick in self.y_ticks
+            if tick.value != 0
+        ]
+        lines.append("</g>")
+        lines.append(f'<g class="axis axis-y" fill="{axis}" text-anchor="end">')
+        lines += [
+            f'  <text class="tick" x="{left - 6}" y="{tick.y + 4}">{escape(label)}</text>'
+            for tick, label in zip(self.y_ticks, self.y_labels(), strict=True)
+        ]
+        lines.append("</g>")
+        lines.append(f'<g class="axis axis-x" fill="{axis}" text-anchor="middle">')
+        lines.append(
+            f'  <line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{axis}" stroke-width="1"/>'
+        )
+        label_y, tick_end = self.x_label_y, bottom + 4
+        for tick in self.x_ticks:
+            lines.append(
+                f'  <line x1="{tick.x}" y1="{bottom}" x2="{tick.x}" y2="{tick_end}" stroke="{axis}" '
+                'stroke-width="1"/>'
+            )
+            if tick.labelled:
+                minor = "" if tick.major else " tick-minor"
+                anchor = "" if tick.anchor == "middle" else f' text-anchor="{escape(tick.anchor)}"'
+                lines.append(
+                    f'  <text class="tick{minor}" x="{tick.label_x}" y="{label_y}"{anchor}>'
+                    f"{escape(tick.label)}</text>"
+                )
+        lines.append("</g>\n")
         return Markup("\n".join(lines))  # noqa: S704 - every text in it is escaped above
 
     def line(self, name: str) -> Series | None:

@@ -9,7 +9,8 @@ from functools import cache
 from typing import Any
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from workbench.finance import Assumptions, AssumptionsError, ProjectionResult, parse_assumptions, project
 from workbench.finance.fields import dom_id
@@ -27,10 +28,17 @@ class ChecklistItem:
     section_key: str
     #: The id of the element to jump to on the section's page, or None for the section as a whole.
     anchor: str | None
-    message: str
+    #: What to do, translated only when read: the section pages count the items and show none of them, and
+    #: the numbers page recounts them on every pause in typing.
+    text: str | LazyString
     done: bool
     #: A name for items the pages single out ("numbers_refused": the finance core refuses the numbers).
     key: str = ""
+
+    @property
+    def message(self) -> str:
+        """What to do, in the language of the request reading it."""
+        return str(self.text)
 
 
 def sources_and_uses(plan: BusinessPlan) -> tuple[Decimal, Decimal] | None:
@@ -66,17 +74,17 @@ def plan_checklist(plan: BusinessPlan, projected: Projected | None = None) -> li
             anchor = f"answer-{question.key}"
             if not text:
                 items.append(
-                    ChecklistItem(section.key, anchor, _("Answer: %(question)s", question=prompt), False)
+                    ChecklistItem(section.key, anchor, _l("Answer: %(question)s", question=prompt), False)
                 )
             elif question.min_length and len(text) < question.min_length:
-                message = _(
+                message = _l(
                     "Say a little more (at least %(n)d characters): %(question)s",
                     n=question.min_length,
                     question=prompt,
                 )
                 items.append(ChecklistItem(section.key, anchor, message, False))
             elif question.max_length and len(text) > question.max_length:
-                message = _(
+                message = _l(
                     "Make it shorter (at most %(n)d characters, now %(now)d): %(question)s",
                     n=question.max_length,
                     now=len(text),
@@ -97,19 +105,19 @@ def _financial_items(plan: BusinessPlan, projected: Projected, template: Busines
         ChecklistItem(
             "startup",
             dom_id("startup_costs"),
-            _said(document, own, "startup_costs", _("List what you need to buy or pay to start")),
+            _said(document, own, "startup_costs", _l("List what you need to buy or pay to start")),
             bool(document.get("startup_costs")) and "startup_costs" in own,
         ),
         ChecklistItem(
             "sales_costs",
             dom_id("revenue_streams"),
-            _said(document, own, "revenue_streams", _("Say what you will sell, how many and at what price")),
+            _said(document, own, "revenue_streams", _l("Say what you will sell, how many and at what price")),
             bool(document.get("revenue_streams")) and "revenue_streams" in own,
         ),
         ChecklistItem(
             "sales_costs",
             dom_id("fixed_costs"),
-            _said(document, own, "fixed_costs", _("List the costs you pay every month")),
+            _said(document, own, "fixed_costs", _l("List the costs you pay every month")),
             bool(document.get("fixed_costs")) and "fixed_costs" in own,
         ),
     ]
@@ -121,7 +129,7 @@ def _financial_items(plan: BusinessPlan, projected: Projected, template: Busines
             ChecklistItem(
                 section_key,
                 dom_id(path) if section_of_field(path) else None,
-                _("Correct the numbers marked in red in your cash-flow plan"),
+                _l("Correct the numbers marked in red in your cash-flow plan"),
                 False,
                 "numbers_refused",
             )
@@ -132,17 +140,17 @@ def _financial_items(plan: BusinessPlan, projected: Projected, template: Busines
             ChecklistItem(
                 "startup",
                 dom_id("own_funds"),
-                _("Make the money to start equal to what starting costs"),
+                _l("Make the money to start equal to what starting costs"),
                 sources == uses and uses > 0 and bool(own & STARTUP_NUMBERS),
             )
         )
     return items
 
 
-def _said(document: Mapping[str, Any], own: set[str], key: str, message: str) -> str:
+def _said(document: Mapping[str, Any], own: set[str], key: str, message: LazyString) -> LazyString:
     """The item's message; for a list still holding the template's typical rows, what to do about them."""
     if document.get(key) and key not in own:
-        return _(
+        return _l(
             "Put your own numbers in place of the typical ones (change, add or remove rows): %(what)s",
             what=message,
         )

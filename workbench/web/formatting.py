@@ -15,6 +15,28 @@ from flask import current_app
 from flask_babel import format_currency, format_decimal, format_percent, get_locale
 
 
+class _LocaleName:
+    """The request's locale written out ("fr", "pt_BR") once per request, not once per amount: Flask-Babel
+    keeps one Locale object per request (and one per force_locale block), so its name is remembered with the
+    object, as one pair replaced at once (threads serving other requests see a whole pair or the next)."""
+
+    def __init__(self) -> None:
+        self.last: tuple[object, str] = (object(), "")
+
+    def __call__(self) -> str:
+        locale = get_locale()
+        last = self.last
+        if last[0] is locale:
+            return last[1]
+        name = str(locale)
+        self.last = (locale, name)
+        return name
+
+
+#: The name of the locale of the request (or force_locale block) running now.
+locale_name_now = _LocaleName()
+
+
 def money(amount: Decimal | int | float | str | None, currency: str | None = None, cents: bool = True) -> str:
     """An amount in the locale's currency format; ``cents=False`` drops ",00" from whole amounts (chart
     axes), never a real fraction."""
@@ -23,7 +45,7 @@ def money(amount: Decimal | int | float | str | None, currency: str | None = Non
     value = Decimal(str(amount))
     code = currency or current_app.config["CURRENCY"]
     if cents or value != value.to_integral_value():
-        locale_name = str(get_locale())
+        locale_name = locale_name_now()
         affixes = _currency_affixes(locale_name, code)
         symbols = _number_symbols(locale_name)
         if affixes is None or symbols is None:
@@ -45,7 +67,7 @@ def number(value: Decimal | int | float | None) -> str:
 def amounts(*rows: Sequence[Decimal | int]) -> list[str]:
     """One table row of amounts with cents, formatted in one go; with several rows, their sums month by month
     (``t.interest|amounts(t.principal)`` is the installments row)."""
-    symbols = _number_symbols(str(get_locale()))
+    symbols = _number_symbols(locale_name_now())
     totals = rows[0] if len(rows) == 1 else [sum(values) for values in zip(*rows, strict=True)]
     if symbols is None:
         return [format_decimal(total, format=_CENTS) for total in totals]
@@ -72,7 +94,7 @@ _PROBES = ("0", "-0.0004", "0.0015", "7", "-12.5", "1234.5675", "-1000", "123456
 def _formatted(value: Decimal | int | float | None, pattern: str) -> str:
     if value is None:
         return ""
-    symbols = _number_symbols(str(get_locale()))
+    symbols = _number_symbols(locale_name_now())
     if symbols is None or isinstance(value, float):
         return format_decimal(value, format=pattern)
     return _direct(value, pattern, symbols)
