@@ -268,6 +268,9 @@ def test_after_sending_the_overview_no_longer_asks_to_send_it(signed_in: FlaskCl
     html = page(signed_in.get(f"/plans/{sent.id}"))
     assert "then send it to your mentor" not in html
     assert "Version 1 is with Marco Bianchi for review." in html
+    # Nothing is missing from a sent plan: the box says where the plan stands, not what is missing.
+    assert "Where your plan stands" in html
+    assert "What is still missing" not in html
 
 
 @pytest.mark.signed_in("mentor")
