@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.auth.models import User
-    from workbench.plans.models import BusinessPlan
+    from workbench.plans.models import BusinessPlan, PlanVersion
 
 #: Row names of the simple plan (oven, meals, rent) in the language the test's trainee reads.
 NAMES = {"en": ("Oven", "Meals", "Rent"), "fr": ("Four", "Repas", "Loyer")}
@@ -123,3 +123,25 @@ def make_plan(
     )
     db.session.commit()
     return plan
+
+
+def resent_with_results(version: PlanVersion, results: dict[str, Any]) -> PlanVersion:
+    """A committed next version with the same answers and numbers as ``version`` but other stored results,
+    as a version sent before the finance core changed would hold them."""
+    from workbench.extensions import db
+    from workbench.plans.models import PlanVersion
+
+    following = PlanVersion(
+        plan=version.plan,
+        number=version.number + 1,
+        business_type=version.business_type,
+        template_version=version.template_version,
+        title=version.title,
+        answers=version.answers,
+        assumptions=version.assumptions,
+        results=results,
+        submitted_by_id=version.submitted_by_id,
+    )
+    db.session.add(following)
+    db.session.commit()
+    return following

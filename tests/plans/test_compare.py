@@ -9,11 +9,11 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
-from tests.factories import assumptions, make_plan
+from tests.factories import assumptions, make_plan, resent_with_results
 from tests.plans.test_numbers_views import open_page, post_numbers
 from workbench.extensions import db
 from workbench.plans.diff import compare_numbers, compare_results, flatten
-from workbench.plans.models import BusinessPlan, PlanVersion
+from workbench.plans.models import BusinessPlan
 from workbench.plans.results import stored_results
 from workbench.web.formatting import money
 
@@ -202,20 +202,7 @@ def test_the_compare_page_reads_the_stored_results_not_a_recomputation(
     send(signed_in, plan)
     first = plan.versions[0]
     kept = results_document("-4321.09", 7, 9, "0.87")
-    db.session.add(
-        PlanVersion(
-            plan=plan,
-            number=2,
-            business_type=first.business_type,
-            template_version=first.template_version,
-            title=first.title,
-            answers=first.answers,
-            assumptions=first.assumptions,
-            results=kept,
-            submitted_by_id=trainee.id,
-        )
-    )
-    db.session.commit()
+    resent_with_results(first, kept)
     page = signed_in.get(f"/plans/{plan.id}/compare?old=1&new=2").get_data(as_text=True)
     results = section(page, "compare-results")
     with force_locale("fr"):

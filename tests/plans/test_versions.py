@@ -10,12 +10,12 @@ import pytest
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
-from tests.factories import make_plan
+from tests.factories import make_plan, resent_with_results
 from tests.plans.conftest import SKILLS_V2
 from workbench.extensions import db
 from workbench.plans import services
 from workbench.plans.catalogue import get_business_type
-from workbench.plans.models import BusinessPlan, PlanVersion
+from workbench.plans.models import BusinessPlan
 from workbench.web.formatting import amounts, money
 
 V1_SKILLS = get_business_type("food", 1).question("skills").prompt("fr")
@@ -101,20 +101,7 @@ def test_the_version_page_does_not_recompute(signed_in: FlaskClient, sent: Busin
     """The finance core may change after a version was sent: the version shows what was sent."""
     first = sent.versions[0]
     results = {**first.results, "metrics": {**first.results["metrics"], "min_cash": "-9876.54"}}
-    db.session.add(
-        PlanVersion(
-            plan=sent,
-            number=2,
-            business_type=first.business_type,
-            template_version=first.template_version,
-            title=first.title,
-            answers=first.answers,
-            assumptions=first.assumptions,
-            results=results,
-            submitted_by_id=trainee.id,
-        )
-    )
-    db.session.commit()
+    resent_with_results(first, results)
     with force_locale("fr"):
         assert money(Decimal("-9876.54")) in page(signed_in, f"/plans/{sent.id}/versions/2")
 
@@ -123,20 +110,7 @@ def test_a_version_whose_results_cannot_be_read_still_shows_its_answers(
     signed_in: FlaskClient, sent: BusinessPlan, trainee
 ) -> None:
     first = sent.versions[0]
-    db.session.add(
-        PlanVersion(
-            plan=sent,
-            number=2,
-            business_type=first.business_type,
-            template_version=first.template_version,
-            title=first.title,
-            answers=first.answers,
-            assumptions=first.assumptions,
-            results={"months": []},
-            submitted_by_id=trainee.id,
-        )
-    )
-    db.session.commit()
+    resent_with_results(first, {"months": []})
     shown = page(signed_in, f"/plans/{sent.id}/versions/2")
     assert V1_SKILLS in shown
     assert 'id="version-results"' not in shown
