@@ -15,7 +15,10 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from workbench.auth.models import User
+    from workbench.lending.models import Loan
     from workbench.plans.models import BusinessPlan, PlanVersion
 
 #: Row names of the simple plan (oven, meals, rent) in the language the test's trainee reads.
@@ -145,3 +148,36 @@ def resent_with_results(version: PlanVersion, results: dict[str, Any]) -> PlanVe
     db.session.add(following)
     db.session.commit()
     return following
+
+
+def disbursed_loan(
+    owner: User,
+    *,
+    disbursed_on: date | None = None,
+    principal: str = "8000",
+    officer: User | None = None,
+) -> Loan:
+    """A committed loan of ``principal`` at 7 % over 36 months on the first version of the example food plan
+    of ``owner`` (sent for that), paid out on ``disbursed_on`` (default 2027-01-15)."""
+    from datetime import date as date_
+    from decimal import Decimal
+
+    from workbench.extensions import db
+    from workbench.lending.services import record_disbursement
+    from workbench.plans.services import submit_plan
+
+    plan = make_plan(owner, from_example=True)
+    version = submit_plan(plan, owner)
+    loan = record_disbursement(
+        version,
+        principal=Decimal(principal),
+        annual_rate=Decimal("0.07"),
+        term_months=36,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=disbursed_on or date_(2027, 1, 15),
+        disbursement_method="bank_transfer",
+        actor=officer,
+    )
+    db.session.commit()
+    return loan

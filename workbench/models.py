@@ -2,6 +2,7 @@
 
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
+from workbench.lending.models import Loan
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
@@ -10,6 +11,7 @@ __all__ = [
     "BusinessPlan",
     "Cohort",
     "Enrolment",
+    "Loan",
     "MentorAssignment",
     "PasswordReset",
     "PlanAnswer",

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "plan.assumptions_saved": _l("Plan numbers saved"),
     "plan.submitted": _l("Plan sent for review"),
     "plan.changes_requested": _l("Changes requested on the plan"),
+    "loan.disbursed": _l("Loan disbursed"),
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from workbench import events
 from workbench.audit.services import record, record_changes
 from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
@@ -97,6 +98,8 @@ def enrol(user: User, cohort: Cohort, actor: User | None) -> Enrolment:
     enrolment = Enrolment(user_id=user.id, cohort=cohort)
     db.session.add(enrolment)
     record("enrolment.created", enrolment, actor, after={"user_id": user.id, "cohort_id": cohort.id})
+    db.session.flush()
+    events.enrolled.send(enrolment, actor=actor)
     return enrolment
 
 

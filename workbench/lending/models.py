@@ -1,0 +1,47 @@
+"""Loans: the credit a trainee received on a frozen plan version.
+
+For now a loan is its terms and its disbursement, recorded once per plan version; applications, decisions,
+repayments and the ledger build on it with the lending issue.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workbench.auth.models import User
+from workbench.extensions import db
+from workbench.plans.models import PlanVersion
+from workbench.timeutil import utcnow
+
+
+class Loan(db.Model):
+    __tablename__ = "loans"
+    __audit_type__ = "loan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The version the credit was granted on: one loan per version, so a second press disburses nothing.
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="RESTRICT"), unique=True
+    )
+    principal: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    #: Yearly nominal rate as a fraction (0.045 is 4.5 %).
+    annual_rate: Mapped[Decimal] = mapped_column(Numeric(7, 6))
+    term_months: Mapped[int]
+    grace_months: Mapped[int] = mapped_column(default=0)
+    #: "annuity" or "equal_principal", as the finance core's schedules.
+    method: Mapped[str] = mapped_column(String(20), default="annuity")
+    disbursed_on: Mapped[date] = mapped_column(Date)
+    #: How the money went out: "bank_transfer" or "cheque".
+    disbursement_method: Mapped[str] = mapped_column(String(20), default="bank_transfer")
+    #: Installment 1 falls due on this date; the next ones a month apart.
+    first_due_on: Mapped[date] = mapped_column(Date)
+    disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    borrower: Mapped[User] = relationship(foreign_keys=[borrower_id])
+    plan_version: Mapped[PlanVersion] = relationship()

@@ -1,0 +1,87 @@
+"""Recording a loan's disbursement, once, and reading loans for the other domains. The request commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from workbench import events
+from workbench.audit.services import record
+from workbench.auth.models import User
+from workbench.errors import DomainError
+from workbench.extensions import db
+from workbench.finance.money import add_months
+from workbench.finance.schedule import Installment, build_schedule
+from workbench.lending.models import Loan
+from workbench.plans.models import PlanVersion
+
+METHODS = ("bank_transfer", "cheque")
+
+
+def record_disbursement(
+    version: PlanVersion,
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term_months: int,
+    grace_months: int,
+    method: str,
+    disbursed_on: date,
+    disbursement_method: str,
+    actor: User | None,
+    first_due_on: date | None = None,
+) -> Loan:
+    """The loan on `version`, paid out on `disbursed_on`. A version is financed once: a second press, or a
+    second officer at the same moment, gets a clear error and nothing is paid twice (unique key)."""
+    build_schedule(principal, annual_rate, term_months, grace_months, method)  # refuses impossible terms
+    if disbursement_method not in METHODS:
+        raise DomainError({"disbursement_method": _("Choose how the money was paid out.")})
+    loan = Loan(
+        borrower_id=version.plan.owner_id,
+        plan_version_id=version.id,
+        principal=principal,
+        annual_rate=annual_rate,
+        term_months=term_months,
+        grace_months=grace_months,
+        method=method,
+        disbursed_on=disbursed_on,
+        disbursement_method=disbursement_method,
+        first_due_on=first_due_on or add_months(disbursed_on, 1),
+        disbursed_by_id=actor.id if actor is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(loan)
+    except IntegrityError as error:
+        raise DomainError({"": _("This plan version has already been financed.")}) from error
+    record(
+        "loan.disbursed",
+        loan,
+        actor,
+        after={"principal": str(loan.principal), "disbursed_on": disbursed_on.isoformat()},
+    )
+    events.loan_disbursed.send(loan, actor=actor)
+    return loan
+
+
+def schedule_of(loan: Loan) -> tuple[Installment, ...]:
+    return build_schedule(
+        loan.principal, loan.annual_rate, loan.term_months, loan.grace_months, loan.method, loan.first_due_on
+    )
+
+
+def loans_by_borrower(borrower_ids: Iterable[int]) -> dict[int, list[Loan]]:
+    """Each borrower's loans, the latest disbursed first, in one query."""
+    ids = list(borrower_ids)
+    found: dict[int, list[Loan]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    query = select(Loan).where(Loan.borrower_id.in_(ids)).order_by(Loan.disbursed_on.desc(), Loan.id.desc())
+    for loan in db.session.scalars(query):
+        found[loan.borrower_id].append(loan)
+    return found
