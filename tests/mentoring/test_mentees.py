@@ -182,14 +182,14 @@ def test_a_mentor_sees_only_their_own_mentees(
     assert [a.trainee_id for a in mentees_of(mentor)] == [trainee.id]
     login_as(client, mentor)
     html = client.get("/mentees").get_data(as_text=True)
-    assert re.findall(r"<h2>(.*?)</h2>", html) == ["Fatou Ndiaye"]
+    assert re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", html) == ["Fatou Ndiaye"]
     assert "moussa.sow@example.org" not in html
     assert "Re-Lab Venezia 2026" in html
 
     other = app.test_client()
     login_as(other, second_mentor)
     other_html = other.get("/mentees").get_data(as_text=True)
-    assert re.findall(r"<h2>(.*?)</h2>", other_html) == ["Moussa Sow"]
+    assert re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", other_html) == ["Moussa Sow"]
 
 
 @pytest.mark.signed_in("mentor")

@@ -51,6 +51,7 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     # the trainee already has a mentor: an empty form keeps them
     "programme.assign_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
+    "mentoring.mentee": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
     "plans.index": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.new": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED), "POST": (LOGIN, 200, DENIED, DENIED, DENIED)},

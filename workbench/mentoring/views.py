@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort
 from flask_login import current_user
 
+from workbench.auth.models import User
 from workbench.auth.roles import Role
+from workbench.extensions import db
+from workbench.lending.services import loans_by_borrower
+from workbench.mentoring.permissions import can_follow
 from workbench.plans.review import review_statuses
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme.journey import trainee_path
-from workbench.programme.services import cohorts_by_trainee, mentees_of
+from workbench.programme.services import cohorts_by_trainee, current_assignment, mentees_of
 from workbench.web.decorators import role_required
 from workbench.web.templating import render
 
@@ -41,3 +45,35 @@ def mentees():
             }
         )
     return render("mentoring/mentees.html", rows=rows)
+
+
+def load_mentee(user_id: int) -> User:
+    """The trainee whose record the current user follows, or 404 / 403."""
+    trainee = db.session.get(User, user_id)
+    if trainee is None or not trainee.has_role(Role.TRAINEE):
+        abort(404)
+    if not can_follow(current_user, trainee):
+        abort(403)
+    return trainee
+
+
+@bp.get("/mentees/<int:user_id>")
+@role_required(Role.MENTOR, Role.MANAGER)
+def mentee(user_id: int):
+    """One trainee's accompaniment on one page: where they are, their plans and loans; the sections below
+    (sessions, milestones, plan against actual) each come from their own part of mentoring."""
+    trainee = load_mentee(user_id)
+    enrolment = cohorts_by_trainee([trainee.id]).get(trainee.id)
+    facts = journey_facts([trainee.id])[trainee.id]
+    path = trainee_path(enrolment, facts)
+    owned = plans_of([trainee.id]).get(trainee.id, [])
+    statuses = review_statuses(plan.id for plan in owned)
+    return render(
+        "mentoring/mentee.html",
+        trainee=trainee,
+        enrolment=enrolment,
+        assignment=current_assignment(trainee),
+        next_step=next((step for step in path if step.state == "next"), None),
+        plans=[(plan, statuses[plan.id]) for plan in owned],
+        loans=loans_by_borrower([trainee.id])[trainee.id],
+    )
