@@ -1,23 +1,18 @@
-"""The mentor's home: the trainees they accompany, and what each of them waits for from the mentor."""
+"""The mentor's home (the trainees they accompany, what each waits for) and one mentee's record."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
 from flask_login import current_user
 
-from workbench.auth.models import User
 from workbench.auth.roles import Role
-from workbench.extensions import db
 from workbench.lending.services import loans_by_borrower
-from workbench.mentoring.permissions import can_follow
+from workbench.mentoring.views import bp, load_mentee
 from workbench.plans.review import review_statuses
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme.journey import trainee_path
 from workbench.programme.services import cohorts_by_trainee, current_assignment, mentees_of
 from workbench.web.decorators import role_required
 from workbench.web.templating import render
-
-bp = Blueprint("mentoring", __name__)
 
 
 @bp.get("/mentees")
@@ -45,16 +40,6 @@ def mentees():
             }
         )
     return render("mentoring/mentees.html", rows=rows)
-
-
-def load_mentee(user_id: int) -> User:
-    """The trainee whose record the current user follows, or 404 / 403."""
-    trainee = db.session.get(User, user_id)
-    if trainee is None or not trainee.has_role(Role.TRAINEE):
-        abort(404)
-    if not can_follow(current_user, trainee):
-        abort(403)
-    return trainee
 
 
 @bp.get("/mentees/<int:user_id>")
