@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "plan.submitted": _l("Plan sent for review"),
     "plan.changes_requested": _l("Changes requested on the plan"),
     "loan.disbursed": _l("Loan disbursed"),
+    "tutoring_session.logged": _l("Tutoring session logged"),
+    "tutoring_session.corrected": _l("Tutoring session corrected"),
 }
 
 

@@ -1,12 +1,48 @@
-"""Who may follow a trainee's accompaniment: their assigned mentor, and the programme's managers."""
+"""Who may follow a trainee's accompaniment (their assigned mentor, and the programme's managers), and who may
+log, correct and read tutoring sessions."""
 
 from __future__ import annotations
 
 from workbench.auth.models import User
 from workbench.auth.permissions import is_manager
+from workbench.auth.roles import Role
+from workbench.lending.models import Loan
+from workbench.mentoring.models import TutoringSession
 from workbench.programme.permissions import is_assigned_mentor
 
 
 def can_follow(user: User, trainee: User) -> bool:
     """See the trainee's mentoring record (sessions, milestones, actuals)."""
     return user.is_authenticated and (is_assigned_mentor(user, trainee) or is_manager(user))
+
+
+# --- tutoring sessions -------------------------------------------------------------------------------------
+
+
+def can_log_session(user: User, trainee: User) -> bool:
+    """Log a session with the trainee: their assigned mentor, while active."""
+    return user.is_authenticated and user.active and is_assigned_mentor(user, trainee)
+
+
+def can_correct_session(user: User, session: TutoringSession) -> bool:
+    """Correct a session: the mentor who held it, while still assigned to the trainee."""
+    return (
+        user.is_authenticated
+        and user.id == session.mentor_id
+        and user.active
+        and is_assigned_mentor(user, session.trainee)
+    )
+
+
+def can_read_session_notes(user: User, trainee: User) -> bool:
+    """The mentor's notes are for the programme's staff who follow the trainee, never for the trainee."""
+    return user.id != trainee.id and can_follow(user, trainee)
+
+
+def can_read_loan_tutoring(user: User, loan: Loan) -> bool:
+    """The services delivered for a loan: its borrower, their assigned mentor, loan officers and managers."""
+    if not user.is_authenticated:
+        return False
+    if user.id == loan.borrower_id or user.has_role(Role.OFFICER) or is_manager(user):
+        return True
+    return is_assigned_mentor(user, loan.borrower)

@@ -1,4 +1,5 @@
-"""Numbers and money as the page's locale writes them: the Jinja filters money, number, amounts, percent."""
+"""Numbers and money as the page's locale writes them (the Jinja filters money, number, amounts, percent), and
+text people typed with its line breaks (nl2br)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from babel.numbers import format_decimal as babel_format
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import current_app
 from flask_babel import format_currency, format_decimal, format_percent, get_locale
+from markupsafe import Markup, escape
 
 
 class _LocaleName:
@@ -149,3 +151,11 @@ def _number_symbols(locale_name: str) -> dict[int, str] | None:
 
 def percent(value: Decimal | float | None) -> str:
     return "" if value is None else format_percent(value, format="#,##0.#%")
+
+
+def nl2br(text: str | None) -> Markup:
+    """Plain text a person typed, escaped first, its line breaks kept as <br>: never HTML of theirs."""
+    if not text:
+        return Markup("")
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Markup("<br>\n").join(escape(line) for line in lines)

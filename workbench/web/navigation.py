@@ -30,7 +30,10 @@ HOMES = (
 
 
 #: Further pages a role reaches from the navigation bar, after the homes.
-LINKS = (Home(Role.TRAINEE, "plans.index", _l("My business plans")),)
+LINKS = (
+    Home(Role.TRAINEE, "plans.index", _l("My business plans")),
+    Home(Role.TRAINEE, "mentoring.my_sessions", _l("My mentoring sessions")),
+)
 
 
 def homes_for(user: User) -> list[Home]:

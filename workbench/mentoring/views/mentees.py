@@ -7,6 +7,7 @@ from flask_login import current_user
 from workbench.auth.roles import Role
 from workbench.lending.services import loans_by_borrower
 from workbench.mentoring.views import bp, load_mentee
+from workbench.mentoring.views.sessions import sessions_section
 from workbench.plans.review import review_statuses
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme.journey import trainee_path
@@ -53,6 +54,7 @@ def mentee(user_id: int):
     path = trainee_path(enrolment, facts)
     owned = plans_of([trainee.id]).get(trainee.id, [])
     statuses = review_statuses(plan.id for plan in owned)
+    loans = loans_by_borrower([trainee.id])[trainee.id]
     return render(
         "mentoring/mentee.html",
         trainee=trainee,
@@ -60,5 +62,6 @@ def mentee(user_id: int):
         assignment=current_assignment(trainee),
         next_step=next((step for step in path if step.state == "next"), None),
         plans=[(plan, statuses[plan.id]) for plan in owned],
-        loans=loans_by_borrower([trainee.id])[trainee.id],
+        loans=loans,
+        tutoring=sessions_section(trainee, loans),
     )
