@@ -18,6 +18,8 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from io import BytesIO
 from typing import Any
@@ -35,6 +37,9 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.services import record_disbursement
+from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
+from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
@@ -152,7 +157,8 @@ class World:
 
 
 def build_world() -> World:
-    """Same shape as the route matrix: a trainee with a mentor, a sent plan, a draft with changes, a token."""
+    """Same shape as the route matrix: a trainee with a mentor, a sent plan, a draft with changes, a token, a
+    loan on the sent plan and a tutoring session."""
     cohort = create_cohort(name="Fuzz cohort", city="Venezia", starts_on=None, ends_on=None, actor=None)
     trainee = make_person("fuzz.trainee@example.org", [Role.TRAINEE], "Fuzz Trainee", locale="it")
     enrol(trainee, cohort, actor=None)
@@ -171,7 +177,31 @@ def build_world() -> World:
     save_answers(
         sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
     )
-    submit_plan(sent, trainee)  # two versions: the comparison page exists
+    financed = submit_plan(sent, trainee)  # two versions: the comparison page exists
+    loan = record_disbursement(
+        financed,
+        principal=Decimal("5000"),
+        annual_rate=Decimal("0.05"),
+        term_months=24,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=date(2026, 1, 15),
+        disbursement_method="bank_transfer",
+        actor=people["officer"],
+    )
+    tutoring = log_tutoring_session(
+        trainee,
+        people["mentor"],
+        SessionDetails(
+            held_on=programme_today(),
+            minutes=60,
+            channel="phone",
+            services=frozenset({"strategy", "legal"}),
+            notes="Primo incontro.",
+            next_steps="Aprire la partita IVA.",
+        ),
+        new_submission_key(),
+    ).session
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -184,6 +214,8 @@ def build_world() -> World:
         "plan_id": sent.id,
         "section_key": "about_you",
         "number": 1,
+        "loan_id": loan.id,
+        "session_id": tutoring.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

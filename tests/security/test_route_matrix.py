@@ -6,6 +6,9 @@ unchecked. Requests carry no form data: the point is who gets in, not what the f
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,6 +17,9 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.services import record_disbursement
+from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
+from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans.services import create_plan, submit_plan
 from workbench.programme.services import assign_mentor
 
@@ -52,6 +58,18 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.assign_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
     "mentoring.mentee": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
+    # the mentor held the session with the trainee; an empty form is refused at its fields
+    "mentoring.log_session": {
+        "GET": (LOGIN, DENIED, 200, DENIED, DENIED),
+        "POST": (LOGIN, DENIED, 422, DENIED, DENIED),
+    },
+    "mentoring.edit_session": {
+        "GET": (LOGIN, DENIED, 200, DENIED, DENIED),
+        "POST": (LOGIN, DENIED, 422, DENIED, DENIED),
+    },
+    "mentoring.my_sessions": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED)},
+    # the trainee is the borrower, the mentor is theirs
+    "mentoring.loan_tutoring": {"GET": (LOGIN, 200, 200, 200, 200)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
     "plans.index": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.new": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED), "POST": (LOGIN, 200, DENIED, DENIED, DENIED)},
@@ -115,7 +133,26 @@ def test_access(
     assign_mentor(trainee, people["mentor"], None)
     plan = create_plan(owner=trainee, business_type="food", title="", from_example=True)
     db.session.flush()
-    submit_plan(plan, trainee)
+    version = submit_plan(plan, trainee)
+    loan = record_disbursement(
+        version,
+        principal=Decimal("5000"),
+        annual_rate=Decimal("0.05"),
+        term_months=24,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=date(2026, 1, 15),
+        disbursement_method="bank_transfer",
+        actor=people["officer"],
+    )
+    tutoring = log_tutoring_session(
+        trainee,
+        people["mentor"],
+        SessionDetails(
+            held_on=programme_today(), minutes=60, channel="phone", services=frozenset({"strategy"})
+        ),
+        new_submission_key(),
+    ).session
     db.session.commit()
     values = {
         "cohort_id": enrolment.cohort_id,
@@ -125,6 +162,8 @@ def test_access(
         "plan_id": plan.id,
         "section_key": SECTION.get(endpoint, "about_you"),
         "number": 1,
+        "loan_id": loan.id,
+        "session_id": tutoring.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
