@@ -18,6 +18,8 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from io import BytesIO
 from typing import Any
@@ -35,6 +37,8 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.services import record_disbursement
+from workbench.mentoring.milestones import mark_done, milestones_of, waive
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
@@ -171,7 +175,23 @@ def build_world() -> World:
     save_answers(
         sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
     )
-    submit_plan(sent, trainee)  # two versions: the comparison page exists
+    second = submit_plan(sent, trainee)  # two versions: the comparison page exists
+    # A loan on it gives the trainee milestones: one done (its sign-off and reopen forms), one waived, the
+    # others pending (done and waive forms); the loan is paid out long enough ago for some to be overdue.
+    record_disbursement(
+        second,
+        principal=Decimal("8000"),
+        annual_rate=Decimal("0.07"),
+        term_months=36,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=date(2026, 1, 15),
+        disbursement_method="bank_transfer",
+        actor=None,
+    )
+    milestones = {m.template.key: m for m in milestones_of([trainee.id])[trainee.id]}
+    mark_done(milestones["first_sale"], trainee, evidence="Primo scontrino.", base_revision=1)
+    waive(milestones["review_12_months"], people["manager"], reason="Loan repaid early.", base_revision=1)
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -184,6 +204,8 @@ def build_world() -> World:
         "plan_id": sent.id,
         "section_key": "about_you",
         "number": 1,
+        "milestone_id": milestones["chamber_of_commerce"].id,
+        "template_id": milestones["chamber_of_commerce"].template_id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

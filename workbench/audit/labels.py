@@ -26,6 +26,15 @@ ACTION_LABELS = {
     "plan.submitted": _l("Plan sent for review"),
     "plan.changes_requested": _l("Changes requested on the plan"),
     "loan.disbursed": _l("Loan disbursed"),
+    "milestone_template.created": _l("Milestone template added"),
+    "milestone_template.changed": _l("Milestone template changed"),
+    "milestone_template.deactivated": _l("Milestone template switched off"),
+    "milestone_template.reactivated": _l("Milestone template switched on again"),
+    "milestone.created": _l("Milestone given"),
+    "milestone.done": _l("Milestone marked done"),
+    "milestone.waived": _l("Milestone waived"),
+    "milestone.signed_off": _l("Milestone signed off"),
+    "milestone.reopened": _l("Milestone reopened"),
 }
 
 
