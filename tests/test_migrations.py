@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -170,3 +170,50 @@ def test_the_review_migration_moves_the_status_into_decisions_and_back(fresh_app
         downgrade(revision="base")
         upgrade()
         assert "review_decisions" in inspect(db.engine).get_table_names()
+
+
+# --- the milestones migration: its unique keys, down and up again -----------------------------------------
+
+BEFORE_MILESTONES = "84342ec4da6f"
+
+
+def test_the_milestones_migration_refuses_a_milestone_given_twice_and_goes_down_and_up(
+    fresh_app: Flask,
+) -> None:
+    moment = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+    with fresh_app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, full_name, password_hash, active, session_version,"
+                    " created_at) VALUES (1, 't@example.org', 'T', 'x', true, 1, :at)"
+                ),
+                {"at": moment},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO milestone_templates (id, key, title, responsible_role, event, offset_days,"
+                    " active, position, revision, created_at, updated_at)"
+                    " VALUES (1, NULL, 'Welcome day', 'trainee', 'enrolled', 7, true, 1, 1, :at, :at)"
+                ),
+                {"at": moment},
+            )
+        given = text(
+            "INSERT INTO milestones (template_id, trainee_id, loan_id, responsible_role, event, due_on,"
+            " status, revision, created_at)"
+            " VALUES (1, 1, NULL, 'trainee', 'enrolled', :due, 'pending', 1, :at)"
+        )
+        with db.engine.begin() as conn:
+            conn.execute(given, {"due": date(2027, 1, 22), "at": moment})
+        with pytest.raises(DBAPIError), db.engine.begin() as conn:  # the same template, trainee, no loan
+            conn.execute(given, {"due": date(2027, 2, 22), "at": moment})
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM milestones")).scalar() == 1
+
+        downgrade(revision=BEFORE_MILESTONES)
+        tables = inspect(db.engine).get_table_names()
+        assert "milestones" not in tables
+        assert "milestone_templates" not in tables
+        upgrade()
+        assert {"milestones", "milestone_templates"} <= set(inspect(db.engine).get_table_names())

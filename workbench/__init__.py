@@ -90,6 +90,10 @@ def init_blueprints(app: Flask, _config: Any) -> None:
 
     for bp in (auth_bp, programme_bp, plans_bp, mentoring_bp, lending_bp):
         app.register_blueprint(bp)
+    # Mentoring hears the journey events the lower domains announce (workbench.events).
+    from workbench.mentoring import connect_receivers
+
+    connect_receivers()
 
 
 def init_errors(app: Flask, _config: Any) -> None:

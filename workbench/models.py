@@ -3,6 +3,7 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
+from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.models import SessionService, TutoringSession
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
@@ -14,6 +15,8 @@ __all__ = [
     "Enrolment",
     "Loan",
     "MentorAssignment",
+    "Milestone",
+    "MilestoneTemplate",
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",

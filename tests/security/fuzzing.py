@@ -38,6 +38,7 @@ from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.services import record_disbursement
+from workbench.mentoring.milestones import mark_done, milestones_of, waive
 from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans import services as plan_services
@@ -178,6 +179,8 @@ def build_world() -> World:
         sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
     )
     financed = submit_plan(sent, trainee)  # two versions: the comparison page exists
+    # A loan on it gives the trainee milestones: one done (its sign-off and reopen forms), one waived, the
+    # others pending (done and waive forms); the loan is paid out long enough ago for some to be overdue.
     loan = record_disbursement(
         financed,
         principal=Decimal("5000"),
@@ -202,6 +205,9 @@ def build_world() -> World:
         ),
         new_submission_key(),
     ).session
+    milestones = {m.template.key: m for m in milestones_of([trainee.id])[trainee.id]}
+    mark_done(milestones["first_sale"], trainee, evidence="Primo scontrino.", base_revision=1)
+    waive(milestones["review_12_months"], people["manager"], reason="Loan repaid early.", base_revision=1)
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -216,6 +222,8 @@ def build_world() -> World:
         "number": 1,
         "loan_id": loan.id,
         "session_id": tutoring.id,
+        "milestone_id": milestones["chamber_of_commerce"].id,
+        "template_id": milestones["chamber_of_commerce"].template_id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

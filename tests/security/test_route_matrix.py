@@ -12,12 +12,14 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.services import record_disbursement
+from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans.services import create_plan, submit_plan
@@ -70,6 +72,27 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "mentoring.my_sessions": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED)},
     # the trainee is the borrower, the mentor is theirs
     "mentoring.loan_tutoring": {"GET": (LOGIN, 200, 200, 200, 200)},
+    # the milestone is the trainee's Chamber of Commerce registration (theirs to mark done), pending; the
+    # posts carry no form data, so whoever may act gets the form back with its errors (422)
+    "mentoring.my_milestones": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED)},
+    "mentoring.milestone": {"GET": (LOGIN, 200, 200, DENIED, 200)},
+    "mentoring.milestone_done": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
+    "mentoring.milestone_waive": {"POST": (LOGIN, DENIED, 422, DENIED, 422)},
+    "mentoring.milestone_sign_off": {"POST": (LOGIN, DENIED, 422, DENIED, DENIED)},
+    "mentoring.milestone_reopen": {"POST": (LOGIN, DENIED, 422, DENIED, 422)},
+    "mentoring.overdue_milestones": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
+    "mentoring.overdue_summary": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "mentoring.milestone_templates": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "mentoring.new_milestone_template": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "mentoring.edit_milestone_template": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    # no revision posted: nothing changes, the list comes back with a message
+    "mentoring.milestone_template_active": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
     "plans.index": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.new": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED), "POST": (LOGIN, 200, DENIED, DENIED, DENIED)},
@@ -154,6 +177,9 @@ def test_access(
         new_submission_key(),
     ).session
     db.session.commit()
+    chamber = db.session.scalars(
+        select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
+    ).one()
     values = {
         "cohort_id": enrolment.cohort_id,
         "user_id": trainee.id,
@@ -164,6 +190,8 @@ def test_access(
         "number": 1,
         "loan_id": loan.id,
         "session_id": tutoring.id,
+        "milestone_id": chamber.id,
+        "template_id": chamber.template_id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -28,6 +28,15 @@ ACTION_LABELS = {
     "loan.disbursed": _l("Loan disbursed"),
     "tutoring_session.logged": _l("Tutoring session logged"),
     "tutoring_session.corrected": _l("Tutoring session corrected"),
+    "milestone_template.created": _l("Milestone template added"),
+    "milestone_template.changed": _l("Milestone template changed"),
+    "milestone_template.deactivated": _l("Milestone template switched off"),
+    "milestone_template.reactivated": _l("Milestone template switched on again"),
+    "milestone.created": _l("Milestone given"),
+    "milestone.done": _l("Milestone marked done"),
+    "milestone.waived": _l("Milestone waived"),
+    "milestone.signed_off": _l("Milestone signed off"),
+    "milestone.reopened": _l("Milestone reopened"),
 }
 
 

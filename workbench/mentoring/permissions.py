@@ -3,12 +3,17 @@ log, correct and read tutoring sessions."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench.auth.models import User
 from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
 from workbench.lending.models import Loan
 from workbench.mentoring.models import TutoringSession
 from workbench.programme.permissions import is_assigned_mentor
+
+if TYPE_CHECKING:
+    from workbench.mentoring.milestone_models import Milestone
 
 
 def can_follow(user: User, trainee: User) -> bool:
@@ -46,3 +51,49 @@ def can_read_loan_tutoring(user: User, loan: Loan) -> bool:
     if user.id == loan.borrower_id or user.has_role(Role.OFFICER) or is_manager(user):
         return True
     return is_assigned_mentor(user, loan.borrower)
+
+
+# --- milestones ---------------------------------------------------------------------------------------------
+
+
+def can_see_milestones(user: User, trainee: User) -> bool:
+    """The trainee their own; their mentor and the managers everyone's they follow."""
+    return user.is_authenticated and (user.id == trainee.id or can_follow(user, trainee))
+
+
+def can_see_milestone(user: User, milestone: Milestone) -> bool:
+    """Those who see the trainee's milestones, and loan officers the ones a loan officer answers for."""
+    if can_see_milestones(user, milestone.trainee):
+        return True
+    return milestone.responsible_role == Role.OFFICER and user.has_role(Role.OFFICER)
+
+
+def can_manage_milestone_templates(user: User) -> bool:
+    return is_manager(user)
+
+
+def can_mark_milestone_done(user: User, milestone: Milestone) -> bool:
+    """Whoever holds the responsible role for this trainee (the trainee themselves, their mentor, a loan
+    officer, a manager), and the trainee's mentor whatever the role."""
+    if not user.is_authenticated:
+        return False
+    role = milestone.responsible_role
+    if role == Role.TRAINEE and user.id == milestone.trainee_id:
+        return True
+    if role == Role.OFFICER and user.has_role(Role.OFFICER):
+        return True
+    if role == Role.MANAGER and is_manager(user):
+        return True
+    return is_assigned_mentor(user, milestone.trainee)
+
+
+def can_waive_milestone(user: User, milestone: Milestone) -> bool:
+    return user.is_authenticated and (is_assigned_mentor(user, milestone.trainee) or is_manager(user))
+
+
+def can_sign_off_milestone(user: User, milestone: Milestone) -> bool:
+    return user.is_authenticated and is_assigned_mentor(user, milestone.trainee)
+
+
+def can_reopen_milestone(user: User, milestone: Milestone) -> bool:
+    return can_waive_milestone(user, milestone)

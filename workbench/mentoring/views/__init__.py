@@ -29,6 +29,6 @@ def load_mentee(user_id: int) -> User:
 
 
 # The pages register themselves on the blueprint.
-from workbench.mentoring.views import mentees, sessions  # noqa: E402
+from workbench.mentoring.views import mentees, milestones, sessions  # noqa: E402
 
-__all__ = ["bp", "load_mentee", "mentees", "sessions"]
+__all__ = ["bp", "load_mentee", "mentees", "milestones", "sessions"]
