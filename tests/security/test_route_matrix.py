@@ -50,6 +50,10 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.reset_link": {"POST": (LOGIN, DENIED, DENIED, DENIED, 200)},
     # the trainee already has a mentor: an empty form keeps them
     "programme.assign_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # no mentor chosen: the form comes back with the error
+    "programme.add_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    # the trainee's only (primary) mentor stops accompanying them
+    "programme.end_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
     "mentoring.mentee": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
@@ -59,6 +63,7 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "plans.section": {"GET": (LOGIN, 200, 200, DENIED, 200), "POST": (LOGIN, 303, DENIED, DENIED, DENIED)},
     "plans.submit": {"POST": (LOGIN, 303, DENIED, DENIED, DENIED)},
     "plans.request_changes": {"POST": (LOGIN, DENIED, 422, DENIED, DENIED)},
+    "plans.endorse": {"POST": (LOGIN, DENIED, 422, DENIED, DENIED)},
     "plans.version": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.compare": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     # no revision posted: the numbers are not saved over the stored ones, the page comes back (409)
@@ -112,7 +117,7 @@ def test_access(
     if role != "anonymous":
         login_as(client, people[role])
     token = issue_password_reset(trainee, None)
-    assign_mentor(trainee, people["mentor"], None)
+    assignment = assign_mentor(trainee, people["mentor"], None)
     plan = create_plan(owner=trainee, business_type="food", title="", from_example=True)
     db.session.flush()
     submit_plan(plan, trainee)
@@ -125,6 +130,7 @@ def test_access(
         "plan_id": plan.id,
         "section_key": SECTION.get(endpoint, "about_you"),
         "number": 1,
+        "assignment_id": assignment.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

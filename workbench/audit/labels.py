@@ -10,7 +10,9 @@ ACTION_LABELS = {
     "user.password_reset_issued": _l("Password link issued"),
     "user.password_changed": _l("Password changed"),
     "user.language_changed": _l("Language changed"),
-    "user.mentor_assigned": _l("Mentor assigned"),
+    "user.mentor_assigned": _l("Primary mentor assigned"),
+    "user.mentor_added": _l("Another mentor added"),
+    "user.mentor_ended": _l("A mentor's assignment ended"),
     "user.logged_in": _l("Logged in"),
     "user.logged_out": _l("Logged out"),
     "user.registration_attempted": _l("Someone tried to register with this e-mail"),
@@ -25,6 +27,7 @@ ACTION_LABELS = {
     "plan.assumptions_saved": _l("Plan numbers saved"),
     "plan.submitted": _l("Plan sent for review"),
     "plan.changes_requested": _l("Changes requested on the plan"),
+    "plan.endorsed": _l("Plan endorsed as ready for credit"),
     "loan.disbursed": _l("Loan disbursed"),
 }
 
