@@ -170,11 +170,11 @@ def enrolment_of(user: User) -> Enrolment | None:
 # the one before did; the partial unique indexes of mentor_assignments are the last line behind the lock.
 
 
-class _AnyPrimary:
+class AnyPrimary:
     """No check of the primary mentor the page showed (services called from code, not from a form)."""
 
 
-ANY_PRIMARY = _AnyPrimary()
+ANY_PRIMARY = AnyPrimary()
 
 
 def current_assignments(trainee: User) -> list[MentorAssignment]:
@@ -201,7 +201,7 @@ def current_assignment(trainee: User) -> MentorAssignment | None:
 
 
 def assign_mentor(
-    trainee: User, mentor: User, actor: User | None, *, seen: int | _AnyPrimary | None = ANY_PRIMARY
+    trainee: User, mentor: User, actor: User | None, *, seen: int | AnyPrimary | None = ANY_PRIMARY
 ) -> MentorAssignment:
     """`mentor` becomes the trainee's primary mentor. The previous primary's assignment ends and stays as
     history (to keep them, add them again as another mentor); a mentor who was one of the others is promoted.
@@ -215,7 +215,7 @@ def assign_mentor(
     primary = next((a for a in current if a.is_primary), None)
     if primary is not None and primary.mentor_id == mentor.id:
         return primary
-    if not isinstance(seen, _AnyPrimary) and (primary.mentor_id if primary else None) != seen:
+    if not isinstance(seen, AnyPrimary) and (primary.mentor_id if primary else None) != seen:
         raise DomainError({"mentor_id": _primary_changed_message(trainee, primary)})
     promoted = next((a for a in current if a.mentor_id == mentor.id), None)
     moment = utcnow()

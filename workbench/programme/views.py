@@ -337,7 +337,7 @@ def end_mentor(user_id: int, assignment_id: int):
     return redirect(url_for("programme.person", user_id=person.id) + "#mentor-heading", code=303)
 
 
-def _seen_primary() -> int | services._AnyPrimary | None:
+def _seen_primary() -> int | services.AnyPrimary | None:
     """The primary mentor the manager's page showed (posted as seen_mentor_id; empty: none)."""
     if "seen_mentor_id" not in request.form:
         return services.ANY_PRIMARY
