@@ -217,3 +217,101 @@ def test_the_milestones_migration_refuses_a_milestone_given_twice_and_goes_down_
         assert "milestone_templates" not in tables
         upgrade()
         assert {"milestones", "milestone_templates"} <= set(inspect(db.engine).get_table_names())
+
+
+# --- the mentors migration: existing assignments become primary ------------------------------------------
+
+BEFORE_PRIMARY_MENTORS = "8fef9fd0a9a7"
+
+
+def _assignments(conn) -> list[tuple]:
+    return [
+        tuple(row)
+        for row in conn.execute(
+            text(
+                "SELECT id, mentor_id, trainee_id, is_primary, ended_at IS NULL FROM mentor_assignments "
+                "ORDER BY id"
+            )
+        )
+    ]
+
+
+def test_the_mentors_migration_keeps_existing_assignments_as_primary(fresh_app: Flask) -> None:
+    """Trainee 10: one mentor, and an ended one before. Trainee 11: two current mentors (two managers at once
+    under the old code). Trainee 12: the same mentor assigned twice at once."""
+    with fresh_app.app_context():
+        upgrade(revision=BEFORE_PRIMARY_MENTORS)
+        early, late = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+        users = sa.table(
+            "users",
+            *(
+                sa.column(c)
+                for c in ("id", "email", "full_name", "password_hash", "active", "session_version")
+            ),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+        )
+        rows = sa.table(
+            "mentor_assignments",
+            *(sa.column(c) for c in ("id", "mentor_id", "trainee_id")),
+            sa.column("assigned_at", sa.DateTime(timezone=True)),
+            sa.column("ended_at", sa.DateTime(timezone=True)),
+        )
+        with db.engine.begin() as conn:
+            conn.execute(
+                users.insert(),
+                [
+                    {"id": i, "email": f"u{i}@example.org", "full_name": f"U{i}", "password_hash": "x"}
+                    | {"active": True, "session_version": 1, "created_at": early}
+                    for i in (1, 2, 3, 10, 11, 12)
+                ],
+            )
+            conn.execute(
+                rows.insert(),
+                [
+                    {"id": 1, "mentor_id": 1, "trainee_id": 10, "assigned_at": early, "ended_at": late},
+                    {"id": 2, "mentor_id": 2, "trainee_id": 10, "assigned_at": late, "ended_at": None},
+                    {"id": 3, "mentor_id": 1, "trainee_id": 11, "assigned_at": early, "ended_at": None},
+                    {"id": 4, "mentor_id": 3, "trainee_id": 11, "assigned_at": late, "ended_at": None},
+                    {"id": 5, "mentor_id": 2, "trainee_id": 12, "assigned_at": early, "ended_at": None},
+                    {"id": 6, "mentor_id": 2, "trainee_id": 12, "assigned_at": late, "ended_at": None},
+                ],
+            )
+
+        upgrade()
+        with db.engine.connect() as conn:
+            assert _assignments(conn) == [
+                (1, 1, 10, True, False),
+                (2, 2, 10, True, True),
+                (3, 1, 11, False, True),  # the earlier of two current mentors accompanies as another mentor
+                (4, 3, 11, True, True),
+                (5, 2, 12, False, False),  # the repeated assignment ends
+                (6, 2, 12, True, True),
+            ]
+        # The indexes hold from now on: a second current primary is refused, another mentor is not.
+        with_flag = sa.table(
+            "mentor_assignments",
+            *(sa.column(c) for c in ("id", "mentor_id", "trainee_id", "is_primary")),
+            sa.column("assigned_at", sa.DateTime(timezone=True)),
+            sa.column("ended_at", sa.DateTime(timezone=True)),
+        )
+        added = {"mentor_id": 1, "trainee_id": 10, "assigned_at": late, "ended_at": None}
+        with pytest.raises(DBAPIError), db.engine.begin() as conn:
+            conn.execute(with_flag.insert().values(id=7, is_primary=True, **added))
+        with db.engine.begin() as conn:
+            conn.execute(with_flag.insert().values(id=7, is_primary=False, **added))
+            conn.execute(text("DELETE FROM mentor_assignments WHERE id = 7"))
+
+        downgrade(revision=BEFORE_PRIMARY_MENTORS)
+        with db.engine.connect() as conn:
+            current = (
+                conn.execute(text("SELECT id FROM mentor_assignments WHERE ended_at IS NULL ORDER BY id"))
+                .scalars()
+                .all()
+            )
+        assert current == [2, 4, 6]  # one mentor per trainee again: the other mentor's assignment ended
+        assert "is_primary" not in {c["name"] for c in inspect(db.engine).get_columns("mentor_assignments")}
+        upgrade()
+        assert {i["name"] for i in inspect(db.engine).get_indexes("mentor_assignments")} >= {
+            "uq_mentor_assignments_current_primary",
+            "uq_mentor_assignments_current_pair",
+        }

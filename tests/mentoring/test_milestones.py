@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from sqlalchemy import event, func, select
 
-from tests.factories import disbursed_loan
+from tests.factories import disbursed_loan, make_plan
 from tests.support import audit_events, error_fields, login_as, make_person
 from workbench import events
 from workbench.auth.models import User
@@ -717,3 +717,16 @@ def test_only_managers_keep_the_templates(signed_in: FlaskClient, manager: User)
     assert signed_in.post(f"/milestones/templates/{vat.id}/active", data={"active": "0"}).status_code == 403
     db.session.expire_all()
     assert vat.active is True
+
+
+def test_a_real_endorsement_gives_the_vat_milestone_with_it(mentee: User, mentor: User) -> None:
+    """The plans service sends the signal itself: the milestone lands in the same transaction."""
+    from workbench.plans.services import endorse_plan, submit_plan
+
+    plan = make_plan(mentee, from_example=True)
+    submit_plan(plan, mentee)
+    decision = endorse_plan(plan, mentor, "Ready for credit.")
+    db.session.commit()
+    [vat] = milestones_of(mentee)
+    assert vat.template.key == "vat_number"
+    assert vat.due_on == services.local_day(decision.decided_at) + timedelta(days=30)

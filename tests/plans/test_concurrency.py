@@ -23,9 +23,9 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.plans import services
-from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewState
+from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision, ReviewState
 from workbench.plans.review import review_state
-from workbench.programme.services import assign_mentor
+from workbench.programme.services import add_mentor, assign_mentor
 
 HTMX = {"HX-Request": "true"}
 
@@ -279,3 +279,74 @@ def test_two_requests_for_changes_at_once_send_the_plan_back_once(app: Flask, ow
             flashes(mentor)
     count = db.session.scalar(select(func.count()).select_from(PlanVersion))
     assert count == ROUNDS
+
+
+def test_two_mentors_deciding_one_version_at_once_make_exactly_one_decision(
+    app: Flask, owner, reviewer
+) -> None:
+    """The primary mentor endorses while another mentor of the same trainee sends the version back: one
+    decision is stored, the other mentor is told who decided what and keeps their note."""
+    other = make_person("amina.diallo@example.org", [Role.MENTOR], "Amina Diallo", locale="en")
+    add_mentor(owner, other, None)
+    db.session.commit()
+    [endorser] = signed_in(app, reviewer, 1)
+    [sender] = signed_in(app, other, 1)
+    won = {"endorsed": 0, "changes_requested": 0}
+    for round_ in range(ROUNDS):
+        plan = new_plan(owner, complete=True)
+        services.submit_plan(plan, owner)
+        db.session.commit()
+        why, what = f"Round {round_}: ready.", f"Round {round_}: explain the prices."
+        responses = at_once(
+            app,
+            partial(endorser.post, f"/plans/{plan.id}/endorse", data={"endorse-note": why}),
+            partial(sender.post, f"/plans/{plan.id}/request-changes", data={"note": what}),
+        )
+        statuses = [r.status_code for r in responses]
+        assert sorted(statuses) == [303, 409], f"round {round_}: {statuses}"
+        decisions = db.session.scalars(
+            select(ReviewDecision).join(PlanVersion).where(PlanVersion.plan_id == plan.id)
+        ).all()
+        assert len(decisions) == 1, f"round {round_}"
+        [decision] = decisions
+        won[decision.decision] += 1
+        state = review_state(db.session.get(BusinessPlan, plan.id))
+        if decision.decision == "endorsed":
+            assert (statuses, decision.note, state) == ([303, 409], why, ReviewState.ENDORSED)
+            refused = page(responses[1])
+            assert "Paolo Verdi has already endorsed version 1 as ready for credit" in refused
+            assert f"Your note was not sent: {what}" in refused
+        else:
+            assert (statuses, decision.note, state) == ([409, 303], what, ReviewState.CHANGES_REQUESTED)
+            refused = page(responses[0])
+            assert "This plan was already sent back to the trainee" in refused
+            assert f"Your note was not sent: {why}" in refused
+        events = [
+            e
+            for e in audit_events("plan.endorsed") + audit_events("plan.changes_requested")
+            if e.object_id == plan.id
+        ]
+        assert [e.after["decision_id"] for e in events] == [decision.id], f"round {round_}"
+        for browser in (endorser, sender):
+            flashes(browser)
+    assert sum(won.values()) == ROUNDS
+
+
+def test_a_double_click_on_endorse_endorses_once(app: Flask, owner, reviewer) -> None:
+    tabs = signed_in(app, reviewer)
+    for round_ in range(ROUNDS):
+        plan = new_plan(owner, complete=True)
+        services.submit_plan(plan, owner)
+        db.session.commit()
+        responses = at_once(
+            app,
+            *(
+                partial(tab.post, f"/plans/{plan.id}/endorse", data={"endorse-note": "Ready."})
+                for tab in tabs
+            ),
+        )
+        assert sorted(r.status_code for r in responses) == [303, 409], f"round {round_}"
+        endorsed = [e for e in audit_events("plan.endorsed") if e.object_id == plan.id]
+        assert len(endorsed) == 1, f"round {round_}"
+        for tab in tabs:
+            flashes(tab)

@@ -278,13 +278,14 @@ def test_the_mentor_reads_the_mentors_next_step(signed_in: FlaskClient, sent, me
     overview = page(signed_in.get(f"/plans/{sent.id}"))
     assert "Your next step" in overview
     assert (
-        "Read version 1, then send it back with a note saying what to change, or wait for the next version."
-        in (overview)
+        "Read version 1, then decide: send it back with a note saying what to change, or endorse it as ready "
+        "for credit." in overview
     )
     assert "What is still missing" not in overview
     mentees = page(signed_in.get("/mentees"))
     assert (
-        "read the plan sent for review and send it back with a note, or wait for the next version." in mentees
+        "read the version sent for review, then send it back with a note or endorse it as ready for credit."
+        in mentees
     )
     assert "waits for your review" in mentees
     assert "Send the plan to your mentor" not in mentees

@@ -45,7 +45,7 @@ from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
 from workbench.programme.models import Enrolment
-from workbench.programme.services import assign_mentor, create_cohort, enrol
+from workbench.programme.services import add_mentor, assign_mentor, create_cohort, enrol
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
 HOST = "workbench.test"  # tests.support.make_app's SERVER_NAME
@@ -169,6 +169,11 @@ def build_world() -> World:
     other = make_person("fuzz.other@example.org", [Role.TRAINEE], "Other Trainee", locale="ar")
     enrol(other, cohort, actor=None)
     assign_mentor(trainee, people["mentor"], None)
+    # Another mentor beside the primary one (the person page offers to end that assignment), and a mentor
+    # who accompanies nobody yet (the page offers to add them).
+    second = make_person("fuzz.mentor2@example.org", [Role.MENTOR], "Second Mentor", locale="fr")
+    make_person("fuzz.mentor3@example.org", [Role.MENTOR], "Third Mentor", locale="ar")
+    other_mentor = add_mentor(trainee, second, None)
     token = issue_password_reset(trainee, None)
     sent = create_plan(owner=trainee, business_type="food", title="Sent plan", from_example=True)
     db.session.flush()
@@ -224,6 +229,7 @@ def build_world() -> World:
         "session_id": tutoring.id,
         "milestone_id": milestones["chamber_of_commerce"].id,
         "template_id": milestones["chamber_of_commerce"].template_id,
+        "assignment_id": other_mentor.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

@@ -58,6 +58,10 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.reset_link": {"POST": (LOGIN, DENIED, DENIED, DENIED, 200)},
     # the trainee already has a mentor: an empty form keeps them
     "programme.assign_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # no mentor chosen: the form comes back with the error
+    "programme.add_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    # the trainee's only (primary) mentor stops accompanying them
+    "programme.end_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
     "mentoring.mentee": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
     # the mentor held the session with the trainee; an empty form is refused at its fields
@@ -100,6 +104,7 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "plans.section": {"GET": (LOGIN, 200, 200, DENIED, 200), "POST": (LOGIN, 303, DENIED, DENIED, DENIED)},
     "plans.submit": {"POST": (LOGIN, 303, DENIED, DENIED, DENIED)},
     "plans.request_changes": {"POST": (LOGIN, DENIED, 422, DENIED, DENIED)},
+    "plans.endorse": {"POST": (LOGIN, DENIED, 422, DENIED, DENIED)},
     "plans.version": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.compare": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     # no revision posted: the numbers are not saved over the stored ones, the page comes back (409)
@@ -153,7 +158,7 @@ def test_access(
     if role != "anonymous":
         login_as(client, people[role])
     token = issue_password_reset(trainee, None)
-    assign_mentor(trainee, people["mentor"], None)
+    assignment = assign_mentor(trainee, people["mentor"], None)
     plan = create_plan(owner=trainee, business_type="food", title="", from_example=True)
     db.session.flush()
     version = submit_plan(plan, trainee)
@@ -192,6 +197,7 @@ def test_access(
         "session_id": tutoring.id,
         "milestone_id": chamber.id,
         "template_id": chamber.template_id,
+        "assignment_id": assignment.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

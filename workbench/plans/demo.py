@@ -16,12 +16,13 @@ DEMO_PLANS = (
     ("tailoring", "changes_requested"),
     ("beauty", "complete"),
     ("cleaning", "started"),
-    ("delivery", "submitted"),
+    ("delivery", "endorsed"),
 )
 
 
 def seed_plans(trainees: list[User], mentor: User) -> int:
-    """Give the first trainees a plan each, from a fresh start to a second version under review."""
+    """Give the first trainees a plan each, from a fresh start to a second version under review and a plan
+    endorsed as ready for credit."""
     added = 0
     for trainee, (business_type, stage) in zip(trainees, DEMO_PLANS, strict=False):
         if db.session.scalar(select(BusinessPlan.id).where(BusinessPlan.owner_id == trainee.id)) is not None:
@@ -35,6 +36,13 @@ def seed_plans(trainees: list[User], mentor: User) -> int:
             continue
         db.session.flush()
         services.submit_plan(plan, trainee)
+        if stage == "endorsed":
+            services.endorse_plan(
+                plan,
+                mentor,
+                "Piano solido: i clienti sono chiari e la cassa regge anche nei mesi lenti. Pronto per il "
+                "microcredito; da seguire i costi del furgone.",
+            )
         if stage in {"changes_requested", "resubmitted"}:
             services.request_changes(
                 plan, mentor, "Spiega meglio chi sono i tuoi clienti e controlla i costi fissi mensili."

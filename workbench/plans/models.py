@@ -23,12 +23,16 @@ class ReviewState(StrEnum):
     SUBMITTED = "submitted"
     CHANGES_REQUESTED = "changes_requested"
     RESUBMITTED = "resubmitted"
+    #: The latest version is endorsed as ready for credit: the trainee may apply for a loan on it.
+    ENDORSED = "endorsed"
 
 
 class Decision(StrEnum):
-    """What a reviewer decided on one version. Issue 11 adds "endorsed"."""
+    """What a reviewer decided on one version: send it back with what to change, or endorse it as ready for
+    credit (what lets the trainee apply for a loan on it)."""
 
     CHANGES_REQUESTED = "changes_requested"
+    ENDORSED = "endorsed"
 
 
 class BusinessPlan(db.Model):

@@ -2,7 +2,9 @@
 trainee gets back, and the plans waiting for someone to review them. State changes are in services.py.
 
 The state is never stored: no versions -> draft; the latest version sent back -> changes requested; the
-latest version without a decision -> submitted (version 1) or resubmitted (later versions).
+latest version endorsed as ready for credit -> endorsed; the latest version without a decision -> submitted
+(version 1) or resubmitted (later versions). A decision stays on its version: an endorsed plan changed and
+sent again waits for review again, and the earlier endorsement stays on the earlier version.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from workbench.programme.models import MentorAssignment
 
 #: The states in which the latest version waits for a reviewer.
 WAITING = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED})
+#: The states in which the latest version carries a decision.
+DECIDED = frozenset({ReviewState.CHANGES_REQUESTED, ReviewState.ENDORSED})
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class ReviewStatus:
     def waiting(self) -> bool:
         return self.state in WAITING
 
+    @property
+    def endorsed(self) -> bool:
+        return self.state == ReviewState.ENDORSED
+
 
 DRAFT = ReviewStatus(ReviewState.DRAFT)
 
@@ -44,11 +52,14 @@ def derive(number: int | None, decision: ReviewDecision | None) -> ReviewStatus:
         return DRAFT
     if decision is not None and decision.decision == Decision.CHANGES_REQUESTED:
         return ReviewStatus(ReviewState.CHANGES_REQUESTED, number)
+    if decision is not None and decision.decision == Decision.ENDORSED:
+        return ReviewStatus(ReviewState.ENDORSED, number)
     return ReviewStatus(ReviewState.SUBMITTED if number == 1 else ReviewState.RESUBMITTED, number)
 
 
-def _latest_versions(plan_ids: list[int] | None = None) -> Select:
-    """Each plan's latest version (of `plan_ids`, or of every plan): plan id, version id, number, sent at."""
+def _latest_versions(plan_ids: list[int] | Select | None = None) -> Select:
+    """Each plan's latest version (of `plan_ids`, a list or a query of ids, or of every plan): plan id,
+    version id, number, sent at."""
     numbers = select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
     if plan_ids is not None:
         numbers = numbers.where(PlanVersion.plan_id.in_(plan_ids))
@@ -94,10 +105,11 @@ def notes_of(plan: BusinessPlan) -> list[ReviewDecision]:
     )
 
 
-def open_note(plan: BusinessPlan) -> ReviewDecision | None:
-    """The note the trainee is working on: the decision on the latest version, when it was sent back."""
+def latest_decision(plan: BusinessPlan) -> ReviewDecision | None:
+    """The decision on the plan's latest version, if it has one: the note the trainee is working on (changes
+    requested) or the endorsement they apply for credit with. None while the latest version waits."""
     status = review_status(plan)
-    if status.state != ReviewState.CHANGES_REQUESTED:
+    if status.state not in DECIDED:
         return None
     return db.session.scalar(
         select(ReviewDecision)
@@ -105,6 +117,70 @@ def open_note(plan: BusinessPlan) -> ReviewDecision | None:
         .where(PlanVersion.plan_id == plan.id, PlanVersion.number == status.version)
         .options(selectinload(ReviewDecision.reviewer), selectinload(ReviewDecision.version))
     )
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    """A plan's latest endorsement and whether it is on the plan's latest version (current: the trainee may
+    apply for credit with it) or on an earlier one (a newer version was sent since and waits for review)."""
+
+    plan: BusinessPlan
+    decision: ReviewDecision
+    latest_version: int
+
+    @property
+    def current(self) -> bool:
+        return self.decision.version.number == self.latest_version
+
+
+def endorsements_of(owner_id: int) -> list[Endorsement]:
+    """Each of the person's plans that was ever endorsed, with its latest endorsement: current ones first,
+    then the latest decided first. Two queries whatever the number of plans."""
+    rows = db.session.execute(
+        select(ReviewDecision, PlanVersion.number)
+        .join(PlanVersion, PlanVersion.id == ReviewDecision.version_id)
+        .join(BusinessPlan, BusinessPlan.id == PlanVersion.plan_id)
+        .where(BusinessPlan.owner_id == owner_id, ReviewDecision.decision == Decision.ENDORSED.value)
+        .options(
+            selectinload(ReviewDecision.reviewer),
+            selectinload(ReviewDecision.version).selectinload(PlanVersion.plan),
+        )
+        .order_by(PlanVersion.number.desc())
+    ).all()
+    latest_of_plan: dict[int, ReviewDecision] = {}
+    for decision, _number in rows:
+        latest_of_plan.setdefault(decision.version.plan_id, decision)
+    if not latest_of_plan:
+        return []
+    numbers = dict(
+        db.session.execute(
+            select(PlanVersion.plan_id, func.max(PlanVersion.number))
+            .where(PlanVersion.plan_id.in_(list(latest_of_plan)))
+            .group_by(PlanVersion.plan_id)
+        ).all()
+    )
+    found = [
+        Endorsement(decision.version.plan, decision, numbers[plan_id])
+        for plan_id, decision in latest_of_plan.items()
+    ]
+    return sorted(found, key=lambda e: (not e.current, -e.decision.decided_at.timestamp()))
+
+
+def endorsed_since(owner_ids: Iterable[int]) -> dict[int, datetime]:
+    """For each person with a plan whose latest version is endorsed, when the first of those endorsements was
+    made (the journey's "plan endorsed" step). One query."""
+    ids = list(owner_ids)
+    if not ids:
+        return {}
+    latest = _latest_versions(select(BusinessPlan.id).where(BusinessPlan.owner_id.in_(ids))).subquery()
+    query = (
+        select(BusinessPlan.owner_id, func.min(ReviewDecision.decided_at))
+        .join(latest, latest.c.plan_id == BusinessPlan.id)
+        .join(ReviewDecision, ReviewDecision.version_id == latest.c.id)
+        .where(BusinessPlan.owner_id.in_(ids), ReviewDecision.decision == Decision.ENDORSED.value)
+        .group_by(BusinessPlan.owner_id)
+    )
+    return dict(db.session.execute(query).all())
 
 
 @dataclass(frozen=True)

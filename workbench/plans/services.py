@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from workbench import events
 from workbench.audit.services import record, record_changes
 from workbench.auth.models import User
 from workbench.errors import DomainError
@@ -30,7 +31,7 @@ from workbench.plans.checklist import plan_checklist
 from workbench.plans.languages import ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan, Decision, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.plans.results import results_document
-from workbench.plans.review import WAITING, review_status
+from workbench.plans.review import WAITING, ReviewStatus, endorsed_since, latest_decision, review_status
 from workbench.timeutil import utcnow
 
 #: Beyond this an answer is refused outright, whatever the question; a question's own max_length is refused
@@ -386,36 +387,101 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
     return version
 
 
-def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecision:
-    """The reviewer sends the latest version back with a note saying what to change: a decision row.
+#: A reviewer's note is plain text of at most this many characters (the forms say so too).
+MAX_NOTE_CHARACTERS = 4000
 
-    The plan's row lock takes these one at a time; the unique decision per version is the last line behind
-    it, so of two at the same moment (a double click, a second tab) exactly one is stored."""
+
+def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecision:
+    """The reviewer sends the latest version back with a note saying what to change: a decision row."""
+    return _decide(
+        plan,
+        reviewer,
+        Decision.CHANGES_REQUESTED,
+        note,
+        missing_note=_("Say what the trainee should change."),
+    )
+
+
+def endorse_plan(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecision:
+    """The reviewer endorses the latest version as ready for credit, with a note saying why: a decision row.
+
+    This is what lets the trainee apply for a loan on that version; `events.plan_endorsed` is sent in the same
+    transaction (sender: the decision), so what runs from the endorsement lands with it or not at all."""
+    decision = _decide(
+        plan,
+        reviewer,
+        Decision.ENDORSED,
+        note,
+        missing_note=_("Say why the plan is ready for credit: the trainee and the loan officer read it."),
+    )
+    events.plan_endorsed.send(decision, actor=reviewer)
+    return decision
+
+
+def _decide(
+    plan: BusinessPlan, reviewer: User, kind: Decision, note: str, *, missing_note: str
+) -> ReviewDecision:
+    """One decision on the latest version, which must be waiting for review.
+
+    The plan's row lock takes decisions one at a time (two mentors of the same trainee, a double click, a
+    second tab): the second sees the first one's decision and is told who decided what. The unique decision
+    per version is the last line behind the lock, so exactly one is ever stored."""
     lock_plan(plan)
     status = review_status(plan)
     if status.state not in WAITING:
-        if status.version is not None:
-            raise DomainError({"": already_sent_back()})
-        raise DomainError({"": _("Only a plan waiting for review can be sent back.")})
+        raise DomainError({"": not_waiting_message(plan, status)})
     note = note.strip()
     if not note:
-        raise DomainError({"note": _("Say what the trainee should change.")})
+        raise DomainError({"note": missing_note})
+    if len(note) > MAX_NOTE_CHARACTERS:
+        raise DomainError(
+            {"note": _("This note is too long (%(n)d characters at most).", n=MAX_NOTE_CHARACTERS)}
+        )
     latest = db.session.scalars(
         select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == status.version)
     ).one()
-    decision = ReviewDecision(
-        version=latest, reviewer_id=reviewer.id, decision=Decision.CHANGES_REQUESTED.value, note=note
-    )
+    decision = ReviewDecision(version=latest, reviewer_id=reviewer.id, decision=kind.value, note=note)
     with record_changes(
-        "plan.changes_requested", plan, reviewer, status=lambda: review_status(plan).state
+        "plan.endorsed" if kind == Decision.ENDORSED else "plan.changes_requested",
+        plan,
+        reviewer,
+        status=lambda: review_status(plan).state,
     ) as change:
         try:
             with db.session.begin_nested():
                 db.session.add(decision)
         except IntegrityError as error:
-            raise DomainError({"": already_sent_back()}) from error
+            raise DomainError({"": decided_message(_decision_on(latest.id))}) from error
         change.also.update(version=status.version, note=note, decision_id=decision.id)
     return decision
+
+
+def _decision_on(version_id: int) -> ReviewDecision | None:
+    return db.session.scalars(
+        select(ReviewDecision)
+        .where(ReviewDecision.version_id == version_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def not_waiting_message(plan: BusinessPlan, status: ReviewStatus | None = None) -> str:
+    """Why a decision cannot be taken on the plan now: what was decided on its latest version, and by whom."""
+    status = status or review_status(plan)
+    if status.version is None:
+        return _("Only a plan waiting for review can be sent back or endorsed.")
+    return decided_message(latest_decision(plan))
+
+
+def decided_message(decision: ReviewDecision | None) -> str:
+    """What the second of two reviewers (or a second tab) is told: the version was decided a moment ago."""
+    if decision is not None and decision.decision == Decision.ENDORSED:
+        return _(
+            "%(name)s has already endorsed version %(n)d as ready for credit: it is no longer waiting "
+            "for review.",
+            name=decision.reviewer.full_name,
+            n=decision.version.number,
+        )
+    return already_sent_back()
 
 
 def already_sent_back() -> str:
@@ -423,9 +489,11 @@ def already_sent_back() -> str:
 
 
 def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
-    """For each trainee, when they first had a plan ready (complete, or sent for review: "plan_drafted") and
-    when they first sent one ("plan_submitted"). A plan just started is not drafted, whatever its template
-    filled in: completeness is the checklist's, counted on what the person did."""
+    """For each trainee, when they first had a plan ready (complete, or sent for review: "plan_drafted"),
+    when they first sent one ("plan_submitted") and, while a plan's latest version is endorsed as ready for
+    credit, when that endorsement was made ("plan_endorsed"; a plan changed and sent again after its
+    endorsement waits for review again, and so does this step). A plan just started is not drafted, whatever
+    its template filled in: completeness is the checklist's, counted on what the person did."""
     facts: dict[int, dict[str, datetime]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return facts
@@ -448,6 +516,8 @@ def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
             facts[owner_id]["plan_drafted"] = min(ready)
         if sent:
             facts[owner_id]["plan_submitted"] = min(sent)
+    for owner_id, moment in endorsed_since(user_ids).items():
+        facts[owner_id]["plan_endorsed"] = moment
     return facts
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workbench.auth.models import User
@@ -45,15 +45,42 @@ class Enrolment(db.Model):
     cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
 
 
+#: An assignment is current until it ends; the partial unique indexes below count current ones only.
+_CURRENT = "ended_at IS NULL"
+
+
 class MentorAssignment(db.Model):
-    """Who accompanies whom is the programme's fact: a trainee has at most one current mentor; ended
-    assignments stay as history. Plans and mentoring read it; only the programme changes it."""
+    """Who accompanies whom is the programme's fact: a trainee with mentors has exactly one current primary
+    mentor and may have other current mentors; every current mentor sees the trainee and reviews their plans.
+    Ended assignments stay as history. Plans and mentoring read it; only the programme changes it.
+
+    The database holds the rules the services keep: at most one current primary per trainee, and at most one
+    current assignment per mentor and trainee (partial unique indexes, on SQLite and PostgreSQL alike)."""
 
     __tablename__ = "mentor_assignments"
+    __table_args__ = (
+        Index(
+            "uq_mentor_assignments_current_primary",
+            "trainee_id",
+            unique=True,
+            sqlite_where=text(f"{_CURRENT} AND is_primary"),
+            postgresql_where=text(f"{_CURRENT} AND is_primary"),
+        ),
+        Index(
+            "uq_mentor_assignments_current_pair",
+            "mentor_id",
+            "trainee_id",
+            unique=True,
+            sqlite_where=text(_CURRENT),
+            postgresql_where=text(_CURRENT),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The trainee's first contact and main mentor; the others accompany as well, with the same rights.
+    is_primary: Mapped[bool] = mapped_column(default=False)
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

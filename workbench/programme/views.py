@@ -16,12 +16,12 @@ from workbench.auth.permissions import can_change_active, can_issue_reset
 from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.plans.review import review_statuses, waiting_for_a_mentor
+from workbench.plans.review import endorsements_of, review_statuses, waiting_for_a_mentor
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme import services
 from workbench.programme.forms import CohortForm, MentorForm, RolesForm, StaffForm
 from workbench.programme.journey import trainee_path
-from workbench.programme.models import Cohort, Enrolment
+from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
 from workbench.web.guards import query_int
@@ -36,12 +36,14 @@ PEOPLE_PER_PAGE = 50
 @role_required(Role.TRAINEE)
 def my_path():
     enrolment = services.enrolment_of(current_user)
-    assignment = services.current_assignment(current_user)
+    mentors = services.current_assignments(current_user)
     return render(
         "programme/my_path.html",
         steps=trainee_path(enrolment, journey_facts([current_user.id])[current_user.id]),
         enrolment=enrolment,
-        mentor=assignment.mentor if assignment else None,
+        mentor=mentors[0].mentor if mentors else None,
+        other_mentors=[a.mentor for a in mentors[1:]],
+        endorsements=endorsements_of(current_user.id),
     )
 
 
@@ -70,6 +72,8 @@ def overview():
         role_counts=role_counts,
         role_groups=ROLE_GROUP_LABELS,
         waiting=waiting_for_a_mentor(),
+        mentors=mentors,
+        loads=services.mentor_loads(),
         mentor_choices=[SelectChoice(m.id, m.full_name) for m in mentors],
     )
 
@@ -193,10 +197,7 @@ def new_staff():
 @bp.get("/programme/people/<int:user_id>")
 @role_required(Role.MANAGER)
 def person(user_id: int):
-    person = db.get_or_404(User, user_id)
-    return _render_person(
-        person, RolesForm(roles=sorted(r.value for r in person.roles)), _mentor_form(person)
-    )
+    return _render_person(db.get_or_404(User, user_id))
 
 
 @bp.post("/programme/people/<int:user_id>/roles")
@@ -214,7 +215,7 @@ def set_roles(user_id: int):
             db.session.commit()
             flash(_("Roles saved."), "success")
             return redirect(url_for("programme.person", user_id=person.id), code=303)
-    return _render_person(person, form, _mentor_form(person)), 422
+    return _render_person(person, roles_form=form), 422
 
 
 @bp.post("/programme/people/<int:user_id>/active")
@@ -247,6 +248,7 @@ def reset_link(user_id: int):
 @bp.post("/programme/people/<int:user_id>/mentor")
 @role_required(Role.MANAGER)
 def assign_mentor(user_id: int):
+    """The trainee's primary mentor from now on (the previous primary's assignment ends)."""
     person = db.get_or_404(User, user_id)
     form = _mentor_form(person)
     if form.validate_on_submit():
@@ -254,20 +256,97 @@ def assign_mentor(user_id: int):
         try:
             if mentor is None:
                 raise DomainError({"mentor_id": _("Choose an active mentor.")})
-            services.assign_mentor(person, mentor, current_user)
+            services.assign_mentor(person, mentor, current_user, seen=_seen_primary())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
             db.session.commit()
             flash(
-                _("%(mentor)s now mentors %(name)s.", mentor=mentor.full_name, name=person.full_name),
+                _(
+                    "%(mentor)s is now the primary mentor of %(name)s.",
+                    mentor=mentor.full_name,
+                    name=person.full_name,
+                ),
                 "success",
             )
             if request.form.get("back") == "overview":  # assigned from the list of plans waiting for a mentor
                 return redirect(url_for("programme.overview"), code=303)
-            return redirect(url_for("programme.person", user_id=person.id), code=303)
-    return _render_person(person, RolesForm(roles=sorted(r.value for r in person.roles)), form), 422
+            return redirect(url_for("programme.person", user_id=person.id) + "#mentor-heading", code=303)
+    return _render_person(person, mentor_form=form), 422
+
+
+@bp.post("/programme/people/<int:user_id>/mentors")
+@role_required(Role.MANAGER)
+def add_mentor(user_id: int):
+    """Another mentor accompanies the trainee, beside the primary one."""
+    person = db.get_or_404(User, user_id)
+    # Any active mentor is a valid choice here (a double click posts one who was just added); the page offers
+    # only those who do not accompany the trainee yet.
+    form = _other_mentor_form(person, current=[])
+    if form.validate_on_submit():
+        mentor = db.session.get(User, form.mentor_id.data)
+        try:
+            if mentor is None:
+                raise DomainError({"mentor_id": _("Choose an active mentor.")})
+            services.add_mentor(person, mentor, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("%(mentor)s now also mentors %(name)s.", mentor=mentor.full_name, name=person.full_name),
+                "success",
+            )
+            return redirect(url_for("programme.person", user_id=person.id) + "#mentor-heading", code=303)
+    form.mentor_id.choices = _other_mentor_form(person).mentor_id.choices
+    return _render_person(person, other_form=form), 422
+
+
+@bp.post("/programme/people/<int:user_id>/mentors/<int:assignment_id>/end")
+@role_required(Role.MANAGER)
+def end_mentor(user_id: int, assignment_id: int):
+    """The mentor stops accompanying the trainee; the assignment stays in the history."""
+    person = db.get_or_404(User, user_id)
+    assignment = db.session.get(MentorAssignment, assignment_id)
+    if assignment is None or assignment.trainee_id != person.id:
+        abort(404)
+    mentor_name = assignment.mentor.full_name
+    try:
+        ended = services.end_assignment(assignment, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(message, "error")
+        return _render_person(person), 409
+    db.session.commit()
+    if ended:
+        flash(
+            _("%(mentor)s no longer mentors %(name)s.", mentor=mentor_name, name=person.full_name), "success"
+        )
+    else:
+        flash(
+            _(
+                "%(mentor)s had already stopped mentoring %(name)s: nothing changed.",
+                mentor=mentor_name,
+                name=person.full_name,
+            ),
+            "info",
+        )
+    return redirect(url_for("programme.person", user_id=person.id) + "#mentor-heading", code=303)
+
+
+def _seen_primary() -> int | services.AnyPrimary | None:
+    """The primary mentor the manager's page showed (posted as seen_mentor_id; empty: none)."""
+    if "seen_mentor_id" not in request.form:
+        return services.ANY_PRIMARY
+    seen = request.form["seen_mentor_id"].strip()
+    if not seen:
+        return None
+    if seen.isascii() and seen.isdigit() and len(seen) <= 10:
+        return int(seen)
+    return -1  # nobody's id: the page is told to look again
 
 
 def _mentor_form(person: User) -> MentorForm:
@@ -277,18 +356,36 @@ def _mentor_form(person: User) -> MentorForm:
     return form
 
 
-def _render_person(person: User, roles_form: RolesForm, mentor_form: MentorForm):
-    assignment = services.current_assignment(person)
+def _other_mentor_form(person: User, current: list | None = None) -> MentorForm:
+    """Another mentor: any active mentor who does not accompany the trainee yet."""
+    taken = {a.mentor_id for a in (current if current is not None else services.current_assignments(person))}
+    form = MentorForm(prefix="other")
+    form.mentor_id.label.text = _("Another mentor")
+    form.mentor_id.choices = [
+        SelectChoice(m.id, m.full_name) for m in services.active_mentors() if m.id not in taken
+    ]
+    return form
+
+
+def _render_person(
+    person: User,
+    roles_form: RolesForm | None = None,
+    mentor_form: MentorForm | None = None,
+    other_form: MentorForm | None = None,
+):
+    assignments = services.current_assignments(person)
     plans = plans_of([person.id]).get(person.id, [])
     return render(
         "programme/person.html",
         plans=plans,
         statuses=review_statuses(plan.id for plan in plans),
         person=person,
-        roles_form=roles_form,
-        mentor_form=mentor_form,
+        roles_form=roles_form or RolesForm(roles=sorted(r.value for r in person.roles)),
+        mentor_form=mentor_form or _mentor_form(person),
+        other_form=other_form or _other_mentor_form(person, assignments),
         enrolment=services.enrolment_of(person),
-        mentor=assignment.mentor if assignment else None,
+        assignments=assignments,
+        mentor=assignments[0].mentor if assignments and assignments[0].is_primary else None,
         mentees=services.mentees_of(person) if person.has_role(Role.MENTOR) else [],
         history=events_for(person),
     )

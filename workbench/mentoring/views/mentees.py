@@ -11,7 +11,12 @@ from workbench.mentoring.views.sessions import sessions_section
 from workbench.plans.review import review_statuses
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme.journey import trainee_path
-from workbench.programme.services import cohorts_by_trainee, current_assignment, mentees_of
+from workbench.programme.services import (
+    cohorts_by_trainee,
+    current_assignment,
+    mentees_of,
+    mentors_by_trainee,
+)
 from workbench.web.decorators import role_required
 from workbench.web.templating import render
 
@@ -60,6 +65,7 @@ def mentee(user_id: int):
         trainee=trainee,
         enrolment=enrolment,
         assignment=current_assignment(trainee),
+        mentors=mentors_by_trainee([trainee.id])[trainee.id],
         next_step=next((step for step in path if step.state == "next"), None),
         plans=[(plan, statuses[plan.id]) for plan in owned],
         loans=loans,

@@ -22,7 +22,7 @@ from workbench.plans import financials, services
 from workbench.plans import numbers_form as forms_of_numbers
 from workbench.plans.catalogue import business_type_of, business_types
 from workbench.plans.checklist import plan_checklist, progress
-from workbench.plans.forms import NewPlanForm, RequestChangesForm
+from workbench.plans.forms import DecisionForms, NewPlanForm, decision_forms
 from workbench.plans.languages import ANSWER_LANGUAGES, RTL_ANSWER_LANGUAGES
 from workbench.plans.models import BusinessPlan
 from workbench.plans.numbers import save_numbers
@@ -106,10 +106,10 @@ def new():
 @bp.get("/<int:plan_id>")
 @role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
 def overview(plan_id: int):
-    return render_overview(load_plan(plan_id), RequestChangesForm())
+    return render_overview(load_plan(plan_id), decision_forms())
 
 
-def render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragment: str | None = None) -> str:
+def render_overview(plan: BusinessPlan, forms: DecisionForms, fragment: str | None = None) -> str:
     items = plan_checklist(plan)
     assignment = current_assignment(plan.owner)
     return render(
@@ -126,7 +126,7 @@ def render_overview(plan: BusinessPlan, review_form: RequestChangesForm, fragmen
         status=review_status(plan),
         notes=notes_of(plan),
         mentor=assignment.mentor if assignment else None,
-        review_form=review_form,
+        forms=forms,
         language=get_locale().language,
     )
 
