@@ -3,6 +3,7 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
+from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
@@ -13,6 +14,7 @@ __all__ = [
     "Enrolment",
     "Loan",
     "MentorAssignment",
+    "MonthlyActual",
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",

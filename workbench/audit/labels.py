@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "plan.submitted": _l("Plan sent for review"),
     "plan.changes_requested": _l("Changes requested on the plan"),
     "loan.disbursed": _l("Loan disbursed"),
+    "monthly_actual.recorded": _l("Monthly figures entered"),
+    "monthly_actual.changed": _l("Monthly figures corrected"),
 }
 
 
