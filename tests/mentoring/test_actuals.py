@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -88,7 +89,7 @@ def test_amounts_are_read_as_people_type_them(app_context, typed, symbol, expect
     ],
 )
 def test_refused_amounts_say_why(app_context, typed, negative, reason) -> None:
-    with pytest.raises(ValueError, match=reason):
+    with force_locale("en"), pytest.raises(ValueError, match=reason):
         read_amount(typed, ".", negative=negative)
 
 

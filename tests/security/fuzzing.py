@@ -18,6 +18,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html.parser import HTMLParser
 from io import BytesIO
 from typing import Any
@@ -35,6 +36,8 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.finance.money import add_months
+from workbench.lending.services import programme_today, record_disbursement
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
@@ -171,7 +174,18 @@ def build_world() -> World:
     save_answers(
         sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
     )
-    submit_plan(sent, trainee)  # two versions: the comparison page exists
+    financed = submit_plan(sent, trainee)  # two versions: the comparison page exists; a loan on the second
+    loan = record_disbursement(
+        financed,
+        principal=Decimal(8000),
+        annual_rate=Decimal("0.07"),
+        term_months=36,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=add_months(programme_today(), -2),
+        disbursement_method="bank_transfer",
+        actor=None,
+    )
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -184,6 +198,7 @@ def build_world() -> World:
         "plan_id": sent.id,
         "section_key": "about_you",
         "number": 1,
+        "loan_id": loan.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

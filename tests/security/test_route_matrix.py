@@ -6,6 +6,8 @@ unchecked. Requests carry no form data: the point is who gets in, not what the f
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,6 +16,8 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.finance.money import add_months
+from workbench.lending.services import programme_today, record_disbursement
 from workbench.plans.services import create_plan, submit_plan
 from workbench.programme.services import assign_mentor
 
@@ -72,6 +76,13 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "POST": (LOGIN, 422, DENIED, DENIED, DENIED),
     },
     "lending.queue": {"GET": (LOGIN, DENIED, DENIED, 200, DENIED)},
+    # the trainee borrowed on the sent version (paid out two months ago); the mentor is assigned to them
+    "lending.loan": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "mentoring.actuals": {"GET": (LOGIN, 200, 200, 200, 200)},
+    # no month posted: the page comes back with the message (422); officers and managers only read
+    "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
+    "mentoring.monitoring_report": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "mentoring.monitoring_report_pdf": {"GET": (LOGIN, 200, 200, 200, 200)},
 }
 
 IGNORED_ENDPOINTS = {"static"}
@@ -115,7 +126,18 @@ def test_access(
     assign_mentor(trainee, people["mentor"], None)
     plan = create_plan(owner=trainee, business_type="food", title="", from_example=True)
     db.session.flush()
-    submit_plan(plan, trainee)
+    version = submit_plan(plan, trainee)
+    loan = record_disbursement(
+        version,
+        principal=Decimal(8000),
+        annual_rate=Decimal("0.07"),
+        term_months=36,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=add_months(programme_today(), -2),
+        disbursement_method="bank_transfer",
+        actor=people["officer"],
+    )
     db.session.commit()
     values = {
         "cohort_id": enrolment.cohort_id,
@@ -125,6 +147,7 @@ def test_access(
         "plan_id": plan.id,
         "section_key": SECTION.get(endpoint, "about_you"),
         "number": 1,
+        "loan_id": loan.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
