@@ -79,7 +79,7 @@ def open_months(disbursed_on: date, today: date) -> list[date]:
 
 
 def label(month: date) -> str:
-    """ "YYYY-MM", as plan months are written."""
+    """The month written as plan months are: "YYYY-MM"."""
     return f"{month.year:04d}-{month.month:02d}"
 
 
