@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
+from tests.factories import make_plan, resent_with_results
 from tests.mentoring.actuals_support import (
     HTMX,
     accompanied,
@@ -27,10 +28,11 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.lending.models import Loan
-from workbench.lending.services import programme_today
+from workbench.lending.services import programme_today, record_disbursement
 from workbench.mentoring.actuals import actuals_of, save_actual
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.plan_actual import FAR_BEHIND_SHARE, Figure
+from workbench.plans.services import submit_plan
 from workbench.web.templating import amounts, money, percent
 
 
@@ -238,3 +240,32 @@ def test_the_page_sets_the_months_beside_the_plan_and_says_how(
     assert in_locale("fr", percent, FAR_BEHIND_SHARE) in page  # the threshold is said on the page
     # Sales at half the plan's: the reason is given with the share.
     assert in_locale("fr", percent, Figure(plan_sales, half).ratio) in page
+
+
+def test_a_version_whose_figures_cannot_be_read_still_shows_the_months(
+    client: FlaskClient, mentee: User
+) -> None:
+    """A version sent before its results were stored this way: the months entered are shown, no plan."""
+    plan = make_plan(mentee, from_example=True)
+    broken = resent_with_results(submit_plan(plan, mentee), {"months": ["x"]})
+    loan = record_disbursement(
+        broken,
+        principal=Decimal(3000),
+        annual_rate=Decimal("0.05"),
+        term_months=12,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=shift(this_month(), -1),
+        disbursement_method="bank_transfer",
+        actor=None,
+    )
+    db.session.commit()
+    login_as(client, mentee)
+    assert post_month(client, loan, this_month(), sales="10").status_code == 303
+    for url in (f"/loans/{loan.id}/actuals", f"/loans/{loan.id}/monitoring-report"):
+        response = client.get(url)
+        assert response.status_code == 200
+        page = text_of(response)
+        message = "The figures of this plan version cannot be read, so only the figures entered are shown."
+        assert in_locale("fr", gettext, message) in page
+        assert f'<tr id="row-{label(this_month())}" class="">' in page  # entered, nothing to flag it against
