@@ -3,6 +3,7 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
+from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.models import SessionService, TutoringSession
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
@@ -17,6 +18,7 @@ __all__ = [
     "MentorAssignment",
     "Milestone",
     "MilestoneTemplate",
+    "MonthlyActual",
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",

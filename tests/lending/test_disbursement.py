@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from tests.factories import disbursed_loan
 from workbench import events
@@ -28,7 +29,7 @@ def test_a_disbursed_loan_has_its_schedule_from_the_month_after(trainee: User, o
 
 def test_a_version_is_financed_once(trainee: User, officer: User) -> None:
     loan = disbursed_loan(trainee, officer=officer)
-    with pytest.raises(DomainError) as refused:
+    with force_locale("en"), pytest.raises(DomainError) as refused:
         record_disbursement(
             loan.plan_version,
             principal=Decimal("8000"),

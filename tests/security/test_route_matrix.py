@@ -118,6 +118,13 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "POST": (LOGIN, 422, DENIED, DENIED, DENIED),
     },
     "lending.queue": {"GET": (LOGIN, DENIED, DENIED, 200, DENIED)},
+    # the trainee borrowed on the sent version (paid out two months ago); the mentor is assigned to them
+    "lending.loan": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "mentoring.actuals": {"GET": (LOGIN, 200, 200, 200, 200)},
+    # no month posted: the page comes back with the message (422); officers and managers only read
+    "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
+    "mentoring.monitoring_report": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "mentoring.monitoring_report_pdf": {"GET": (LOGIN, 200, 200, 200, 200)},
 }
 
 IGNORED_ENDPOINTS = {"static"}

@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "milestone.waived": _l("Milestone waived"),
     "milestone.signed_off": _l("Milestone signed off"),
     "milestone.reopened": _l("Milestone reopened"),
+    "monthly_actual.recorded": _l("Monthly figures entered"),
+    "monthly_actual.changed": _l("Monthly figures corrected"),
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +18,7 @@ from workbench.audit.services import record
 from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.finance.money import add_months
+from workbench.finance.money import ZERO, add_months
 from workbench.finance.schedule import Installment, build_schedule
 from workbench.lending.models import Loan
 from workbench.plans.models import PlanVersion
@@ -73,6 +76,31 @@ def schedule_of(loan: Loan) -> tuple[Installment, ...]:
     return build_schedule(
         loan.principal, loan.annual_rate, loan.term_months, loan.grace_months, loan.method, loan.first_due_on
     )
+
+
+def programme_today() -> date:
+    """Today in the programme's zone (Europe/Rome by default), where due dates and months are counted."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+@dataclass(frozen=True)
+class DueSoFar:
+    """The installments of the schedule that fell due on or before a day: how many, and their total."""
+
+    as_of: date
+    count: int
+    amount: Decimal
+
+
+def due_so_far(schedule: Sequence[Installment], as_of: date) -> DueSoFar:
+    due = [row for row in schedule if row.due_date is not None and row.due_date <= as_of]
+    return DueSoFar(as_of, len(due), sum((row.total for row in due), ZERO))
+
+
+def next_installment(schedule: Sequence[Installment], as_of: date) -> Installment | None:
+    """The first installment due on ``as_of`` or later; None once the last one's date has passed. Repayments
+    arrive with the lending issue: until then this is what the schedule says, not what is still unpaid."""
+    return next((row for row in schedule if row.due_date is not None and row.due_date >= as_of), None)
 
 
 def loans_by_borrower(borrower_ids: Iterable[int]) -> dict[int, list[Loan]]:

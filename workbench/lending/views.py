@@ -1,14 +1,44 @@
-"""The loan officer's home: applications waiting for a score or a decision."""
+"""The loan officer's home (applications waiting for a score or a decision) and a loan's record.
+
+Load -> check -> act: a view loads the loan and asks a predicate from permissions.py; a loan the person may
+not see is a 404 exactly like a missing one, so ids reveal nothing.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort
+from flask_babel import format_percent
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
+from workbench.extensions import db
+from workbench.finance.schedule import schedule_totals
+from workbench.lending.models import Loan
+from workbench.lending.permissions import can_view_loan
+from workbench.lending.services import due_so_far, next_installment, programme_today, schedule_of
+from workbench.plans.financials import METHOD_LABELS
+from workbench.plans.permissions import can_view_plan
+from workbench.programme.permissions import is_assigned_mentor
 from workbench.web.decorators import role_required
 from workbench.web.templating import render
 
 bp = Blueprint("lending", __name__)
+
+#: How the money went out, as people read it (lending/services.py METHODS).
+DISBURSEMENT_METHOD_LABELS = {
+    "bank_transfer": _l("Bank transfer"),
+    "cheque": _l("Cheque"),
+}
+
+
+def load_loan(loan_id: int) -> Loan:
+    """The loan, if the current person may see it; otherwise 404, as for a loan that does not exist."""
+    loan = db.session.get(Loan, loan_id)
+    if loan is None or not can_view_loan(current_user, loan):
+        abort(404)
+    return loan
 
 
 @bp.get("/queue")
@@ -16,3 +46,28 @@ bp = Blueprint("lending", __name__)
 def queue():
     # Applications arrive with the lending issue; until then the queue is honestly empty.
     return render("lending/queue.html", applications=[])
+
+
+@bp.get("/loans/<int:loan_id>")
+@role_required(Role.TRAINEE, Role.MENTOR, Role.OFFICER, Role.MANAGER)
+def loan(loan_id: int):
+    """The loan's record: who borrowed on which plan version, the terms, the payout and the schedule."""
+    loan = load_loan(loan_id)
+    schedule = schedule_of(loan)
+    today = programme_today()
+    principal, interest, total = schedule_totals(schedule)
+    return render(
+        "lending/loan.html",
+        loan=loan,
+        version=loan.plan_version,
+        schedule=schedule,
+        totals={"principal": principal, "interest": interest, "total": total},
+        today=today,
+        next_due=next_installment(schedule, today),
+        due=due_so_far(schedule, today),
+        rate=format_percent(loan.annual_rate, format="#,##0.###%"),
+        method_label=METHOD_LABELS.get(loan.method, loan.method),
+        payout_label=DISBURSEMENT_METHOD_LABELS.get(loan.disbursement_method, loan.disbursement_method),
+        plan_link=can_view_plan(current_user, loan.plan_version.plan),
+        record_link=is_assigned_mentor(current_user, loan.borrower) or is_manager(current_user),
+    )

@@ -9,6 +9,7 @@ from workbench.auth.models import User
 from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
 from workbench.lending.models import Loan
+from workbench.lending.permissions import can_view_loan, is_borrower
 from workbench.mentoring.models import TutoringSession
 from workbench.programme.permissions import is_assigned_mentor
 
@@ -97,3 +98,19 @@ def can_sign_off_milestone(user: User, milestone: Milestone) -> bool:
 
 def can_reopen_milestone(user: User, milestone: Milestone) -> bool:
     return can_waive_milestone(user, milestone)
+
+
+# --- plan against actual, on a loan -------------------------------------------------------------------------
+
+
+def can_see_actuals(user: User, loan: Loan) -> bool:
+    """The months entered, the comparison with the plan and the monitoring report: whoever sees the loan
+    (the borrower, their mentor, loan officers, managers)."""
+    return can_view_loan(user, loan)
+
+
+def can_enter_actuals(user: User, loan: Loan) -> bool:
+    """The borrower, who runs the business, and their assigned mentor enter the monthly figures."""
+    if not user.is_authenticated or not user.active:
+        return False
+    return is_borrower(user, loan) or is_assigned_mentor(user, loan.borrower)

@@ -9,6 +9,8 @@ the bars and the axes (:meth:`Chart.axes_svg`) are drawn here as escaped SVG: lo
 - :func:`cash_chart`: closing cash by month as bars (months below zero flagged ``negative``), the zero line,
   the lowest month marked (``min_cash``) and, optionally, a what-if scenario's closing cash as a line.
 - :func:`revenue_costs_chart`: revenue against costs by month, the break-even month marked.
+- :func:`bars_and_line_chart`: one figure as bars and another as a line, months may lack either (mentoring
+  draws what a financed business did against its plan with it).
 
 Months are bands of equal width across the plot area; month m (1-based) is centred at
 ``plot.left + (m - 0.5) x band``. The y scale runs over round ticks (steps of 1, 2, 2.5 or 5 x 10^n) and
@@ -20,7 +22,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
@@ -492,3 +494,39 @@ def revenue_costs_chart(result: ProjectionResult) -> Chart:
     break_even = result.metrics.break_even_month
     markers = () if break_even is None else (frame.marker("break_even", break_even, revenue[break_even - 1]),)
     return frame.chart("revenue_costs", revenue, (), series, markers)
+
+
+def bars_and_line_chart(
+    kind: str,
+    months: Sequence[str],
+    bars: Sequence[Decimal | None],
+    line: Sequence[Decimal | None],
+    line_name: str = "plan",
+) -> Chart:
+    """One figure by month as bars, another as the line ``line_name`` (e.g. what happened against what a plan
+    expected). None leaves a month without its bar, or without a point of the line: the line joins the months
+    that have one. The y scale covers both; ``low``/``high`` summarise the bars (the line when no month has a
+    bar). Bars below zero are flagged ``negative``."""
+    if len(bars) != len(months) or len(line) != len(months):
+        raise ValueError("bars and line need one value (or None) per month")
+    shown = [value for value in (*bars, *line) if value is not None] or [Decimal(0)]
+    frame = _Frame(months, shown)
+    drawn = frame.bars([Decimal(0) if value is None else value for value in bars])
+    kept = tuple(bar for bar, value in zip(drawn, bars, strict=True) if value is not None)
+    points = [(month, value) for month, value in enumerate(line, start=1) if value is not None]
+    series = ()
+    if points:
+        series = (
+            Series(
+                line_name,
+                tuple(value for _month, value in points),
+                tuple((frame.centre(month), frame.y(value)) for month, value in points),
+            ),
+        )
+    main = [value for value in bars if value is not None] or [v for _m, v in points] or [Decimal(0)]
+    chart = frame.chart(kind, main, kept, series, ())
+    # low_month/high_month count in the months of ``main``; give them as months of the chart.
+    numbered = [(m, v) for m, v in enumerate(bars, start=1) if v is not None] or points or [(1, Decimal(0))]
+    low_month = next(m for m, v in numbered if v == chart.low)
+    high_month = next(m for m, v in numbered if v == chart.high)
+    return replace(chart, low_month=low_month, high_month=high_month)

@@ -16,6 +16,7 @@ from workbench.auth.permissions import can_change_active, can_issue_reset
 from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
+from workbench.lending.services import loans_by_borrower
 from workbench.plans.review import endorsements_of, review_statuses, waiting_for_a_mentor
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme import services
@@ -44,6 +45,7 @@ def my_path():
         mentor=mentors[0].mentor if mentors else None,
         other_mentors=[a.mentor for a in mentors[1:]],
         endorsements=endorsements_of(current_user.id),
+        loans=loans_by_borrower([current_user.id])[current_user.id],
     )
 
 

@@ -29,6 +29,6 @@ def load_mentee(user_id: int) -> User:
 
 
 # The pages register themselves on the blueprint.
-from workbench.mentoring.views import mentees, milestones, sessions  # noqa: E402
+from workbench.mentoring.views import actuals, mentees, milestones, sessions  # noqa: E402
 
-__all__ = ["bp", "load_mentee", "mentees", "milestones", "sessions"]
+__all__ = ["actuals", "bp", "load_mentee", "mentees", "milestones", "sessions"]

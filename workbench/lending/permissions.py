@@ -1,0 +1,32 @@
+"""Who may see a loan: the borrower, their assigned mentor, loan officers and the programme's managers.
+
+Predicates, asked by views (a loan someone may not see is a 404, like a plan) and by templates.
+"""
+
+from __future__ import annotations
+
+from workbench.auth.models import User
+from workbench.auth.permissions import is_manager
+from workbench.auth.roles import Role
+from workbench.lending.models import Loan
+from workbench.programme.permissions import is_assigned_mentor
+
+
+def is_officer(user: User) -> bool:
+    return user.is_authenticated and user.has_role(Role.OFFICER)
+
+
+def is_borrower(user: User, loan: Loan) -> bool:
+    return user.is_authenticated and user.id == loan.borrower_id
+
+
+def can_view_loan(user: User, loan: Loan) -> bool:
+    """The loan's record, its schedule and what hangs from it (plan against actual, the monitoring report)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        is_borrower(user, loan)
+        or is_officer(user)
+        or is_manager(user)
+        or is_assigned_mentor(user, loan.borrower)
+    )
