@@ -3,6 +3,13 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
+from workbench.mentoring.models import (
+    CommentMention,
+    CommentThread,
+    ThreadComment,
+    ThreadEvent,
+    ThreadRead,
+)
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
@@ -10,6 +17,8 @@ __all__ = [
     "AuditEvent",
     "BusinessPlan",
     "Cohort",
+    "CommentMention",
+    "CommentThread",
     "Enrolment",
     "Loan",
     "MentorAssignment",
@@ -18,5 +27,8 @@ __all__ = [
     "PlanVersion",
     "ReviewDecision",
     "RoleGrant",
+    "ThreadComment",
+    "ThreadEvent",
+    "ThreadRead",
     "User",
 ]

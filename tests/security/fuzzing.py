@@ -35,6 +35,8 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.mentoring import comments
+from workbench.mentoring.models import ThreadEventKind
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
@@ -171,7 +173,19 @@ def build_world() -> World:
     save_answers(
         sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
     )
-    submit_plan(sent, trainee)  # two versions: the comparison page exists
+    second = submit_plan(sent, trainee)  # two versions: the comparison page exists
+    # comment threads: an open one (reply and resolve forms) and a resolved one (the reopen form)
+    mentor = db.session.get(User, people["mentor"].id)
+    thread = comments.start_thread(
+        comments.Anchor(sent, second, "about_you", "skills"),
+        author=mentor,
+        body="Quali?",
+        token=comments.new_token(),
+    ).thread
+    settled = comments.start_thread(
+        comments.Anchor(sent, second, "idea"), author=mentor, body="Chiaro.", token=comments.new_token()
+    ).thread
+    comments.change_state(settled, ThreadEventKind.RESOLVED, actor=mentor, seen=0)
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -184,6 +198,7 @@ def build_world() -> World:
         "plan_id": sent.id,
         "section_key": "about_you",
         "number": 1,
+        "thread_id": thread.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

@@ -14,6 +14,7 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.plans.services import create_plan, submit_plan
 from workbench.programme.services import assign_mentor
 
@@ -52,6 +53,21 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.assign_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
     "mentoring.mentee": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
+    # comments on the trainee's plan: the owner and the mentor write, the manager reads. An empty form is
+    # refused (422); a resolve or reopen without the state it was made from changes nothing (303, a message).
+    "mentoring.draft_comments": {
+        "GET": (LOGIN, 200, 200, DENIED, 200),
+        "POST": (LOGIN, 422, 422, DENIED, DENIED),
+    },
+    "mentoring.version_comments": {
+        "GET": (LOGIN, 200, 200, DENIED, 200),
+        "POST": (LOGIN, 422, 422, DENIED, DENIED),
+    },
+    "mentoring.reply": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
+    # the mentor started the thread: the trainee may reopen it but not resolve it
+    "mentoring.resolve": {"POST": (LOGIN, DENIED, 303, DENIED, DENIED)},
+    "mentoring.reopen": {"POST": (LOGIN, 303, 303, DENIED, DENIED)},
+    "mentoring.inbox": {"GET": (LOGIN, 200, 200, 200, 200)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
     "plans.index": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.new": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED), "POST": (LOGIN, 200, DENIED, DENIED, DENIED)},
@@ -115,7 +131,10 @@ def test_access(
     assign_mentor(trainee, people["mentor"], None)
     plan = create_plan(owner=trainee, business_type="food", title="", from_example=True)
     db.session.flush()
-    submit_plan(plan, trainee)
+    version = submit_plan(plan, trainee)
+    posted = start_thread(
+        Anchor(plan, version, "about_you"), author=people["mentor"], body="Tell me more.", token=new_token()
+    )
     db.session.commit()
     values = {
         "cohort_id": enrolment.cohort_id,
@@ -125,6 +144,7 @@ def test_access(
         "plan_id": plan.id,
         "section_key": SECTION.get(endpoint, "about_you"),
         "number": 1,
+        "thread_id": posted.thread.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

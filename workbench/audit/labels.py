@@ -26,6 +26,10 @@ ACTION_LABELS = {
     "plan.submitted": _l("Plan sent for review"),
     "plan.changes_requested": _l("Changes requested on the plan"),
     "loan.disbursed": _l("Loan disbursed"),
+    "comment_thread.started": _l("Comment thread started"),
+    "comment_thread.replied": _l("Reply posted in a comment thread"),
+    "comment_thread.resolved": _l("Comment thread resolved"),
+    "comment_thread.reopened": _l("Comment thread reopened"),
 }
 
 
