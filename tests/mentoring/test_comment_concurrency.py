@@ -153,8 +153,8 @@ def test_a_double_click_on_resolve_makes_one_change(app: Flask, people) -> None:
         assert [e.sequence for e in db.session.get(CommentThread, thread.id).events] == [1], f"round {round_}"
         told = sorted(message for tab in tabs for message in flashes(tab))
         assert told == [
-            "Marco Bianchi resolved this thread meanwhile: nothing else was changed.",
             "The thread is resolved.",
+            "You resolved this thread a moment ago: it was resolved once.",
         ]
 
 

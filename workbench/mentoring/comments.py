@@ -276,6 +276,8 @@ def start_thread(
         return _again(author, token)
     thread = db.session.get(CommentThread, thread_id)
     comment = _add_comment(thread, author, checked["body"], token, moment)
+    if comment is None:  # the token was taken by a reply meanwhile: a forged form; the view rolls back
+        raise DomainError({"": _("This form is out of date. Your text is still here: send it again.")})
     record(
         "comment_thread.started",
         thread,
@@ -360,12 +362,17 @@ def _refresh_events(thread: CommentThread) -> None:
     db.session.expire(thread, ["events"])
 
 
-def changed_meanwhile(thread: CommentThread) -> str:
-    """What the other person is told when the thread changed since their page showed it."""
+def changed_meanwhile(thread: CommentThread, person: User | None = None) -> str:
+    """What `person` is told when the thread changed since their page showed it: who changed it, and how."""
     last = thread.last_event
     if last is None:
         return _("This thread changed meanwhile: it is shown as it is now.")
-    if last.kind == ThreadEventKind.RESOLVED:
+    resolved = last.kind == ThreadEventKind.RESOLVED
+    if person is not None and last.actor_id == person.id:  # their own other tab, or a double click
+        if resolved:
+            return _("You resolved this thread a moment ago: it was resolved once.")
+        return _("You reopened this thread a moment ago: it was reopened once.")
+    if resolved:
         return _(
             "%(name)s resolved this thread meanwhile: nothing else was changed.", name=last.actor.full_name
         )
@@ -382,7 +389,7 @@ def change_state(
     kind = ThreadEventKind(kind)
     _refresh_events(thread)
     if seen != thread.sequence or thread.state == STATE_AFTER[kind]:
-        raise DomainError({"": changed_meanwhile(thread)})
+        raise DomainError({"": changed_meanwhile(thread, actor)})
     before = thread.state
     sequence = thread.sequence + 1
     event_id = db.session.execute(
@@ -395,7 +402,7 @@ def change_state(
     ).scalar_one_or_none()
     _refresh_events(thread)
     if event_id is None:
-        raise DomainError({"": changed_meanwhile(thread)})
+        raise DomainError({"": changed_meanwhile(thread, actor)})
     record(
         "comment_thread.resolved" if kind == ThreadEventKind.RESOLVED else "comment_thread.reopened",
         thread,
