@@ -315,3 +315,75 @@ def test_the_mentors_migration_keeps_existing_assignments_as_primary(fresh_app: 
             "uq_mentor_assignments_current_primary",
             "uq_mentor_assignments_current_pair",
         }
+
+
+# --- the comment threads migration, up and down -------------------------------------------------------------
+
+BEFORE_COMMENT_THREADS = "268f021dbf8d"
+COMMENT_TABLES = {"comment_threads", "thread_comments", "comment_mentions", "thread_events", "thread_reads"}
+
+
+def _insert(conn, name: str, **values: object) -> None:
+    columns = [sa.column(key, sa.JSON) if key == "assumptions" else sa.column(key) for key in values]
+    conn.execute(sa.table(name, *columns).insert().values(**values))
+
+
+def test_the_comment_threads_migration_goes_up_with_its_triggers_and_down(fresh_app: Flask) -> None:
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    with fresh_app.app_context():
+        upgrade()
+        assert set(inspect(db.engine).get_table_names()) >= COMMENT_TABLES
+        with db.engine.begin() as conn:
+            _insert(
+                conn,
+                "users",
+                id=1,
+                email="m@example.org",
+                full_name="M",
+                password_hash="x",
+                active=True,
+                session_version=1,
+                created_at=at,
+            )
+            _insert(
+                conn,
+                "business_plans",
+                id=1,
+                owner_id=1,
+                business_type="food",
+                template_version=1,
+                title="P",
+                assumptions={},
+                assumptions_revision=1,
+                created_at=at,
+                updated_at=at,
+            )
+            _insert(
+                conn,
+                "comment_threads",
+                id=1,
+                plan_id=1,
+                section_key="idea",
+                started_by_id=1,
+                started_at=at,
+                client_token="t" * 20,
+            )
+            _insert(
+                conn,
+                "thread_events",
+                id=1,
+                thread_id=1,
+                sequence=1,
+                kind="resolved",
+                actor_id=1,
+                occurred_at=at,
+            )
+        for statement in ("DELETE FROM thread_events", "UPDATE comment_threads SET section_key = 'x'"):
+            with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(text(statement))
+        db.session.remove()
+
+        downgrade(revision=BEFORE_COMMENT_THREADS)
+        assert not COMMENT_TABLES & set(inspect(db.engine).get_table_names())
+        upgrade()
+        assert set(inspect(db.engine).get_table_names()) >= COMMENT_TABLES

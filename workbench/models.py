@@ -5,7 +5,15 @@ from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
-from workbench.mentoring.models import SessionService, TutoringSession
+from workbench.mentoring.models import (
+    CommentMention,
+    CommentThread,
+    SessionService,
+    ThreadComment,
+    ThreadEvent,
+    ThreadRead,
+    TutoringSession,
+)
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
@@ -13,6 +21,8 @@ __all__ = [
     "AuditEvent",
     "BusinessPlan",
     "Cohort",
+    "CommentMention",
+    "CommentThread",
     "Enrolment",
     "Loan",
     "MentorAssignment",
@@ -25,6 +35,9 @@ __all__ = [
     "ReviewDecision",
     "RoleGrant",
     "SessionService",
+    "ThreadComment",
+    "ThreadEvent",
+    "ThreadRead",
     "TutoringSession",
     "User",
 ]

@@ -38,7 +38,9 @@ from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.services import record_disbursement
+from workbench.mentoring import comments
 from workbench.mentoring.milestones import mark_done, milestones_of, waive
+from workbench.mentoring.models import ThreadEventKind
 from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans import services as plan_services
@@ -213,6 +215,18 @@ def build_world() -> World:
     milestones = {m.template.key: m for m in milestones_of([trainee.id])[trainee.id]}
     mark_done(milestones["first_sale"], trainee, evidence="Primo scontrino.", base_revision=1)
     waive(milestones["review_12_months"], people["manager"], reason="Loan repaid early.", base_revision=1)
+    # comment threads: an open one (reply and resolve forms) and a resolved one (the reopen form)
+    mentor = db.session.get(User, people["mentor"].id)
+    thread = comments.start_thread(
+        comments.Anchor(sent, financed, "about_you", "skills"),
+        author=mentor,
+        body="Quali?",
+        token=comments.new_token(),
+    ).thread
+    settled = comments.start_thread(
+        comments.Anchor(sent, financed, "idea"), author=mentor, body="Chiaro.", token=comments.new_token()
+    ).thread
+    comments.change_state(settled, ThreadEventKind.RESOLVED, actor=mentor, seen=0)
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -230,6 +244,7 @@ def build_world() -> World:
         "milestone_id": milestones["chamber_of_commerce"].id,
         "template_id": milestones["chamber_of_commerce"].template_id,
         "assignment_id": other_mentor.id,
+        "thread_id": thread.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

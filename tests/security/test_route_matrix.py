@@ -19,6 +19,7 @@ from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.services import record_disbursement
+from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
 from workbench.mentoring.sessions import log_session as log_tutoring_session
@@ -97,6 +98,21 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     },
     # no revision posted: nothing changes, the list comes back with a message
     "mentoring.milestone_template_active": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # comments on the trainee's plan: the owner and the mentor write, the manager reads. An empty form is
+    # refused (422); a resolve or reopen without the state it was made from changes nothing (303, a message).
+    "mentoring.draft_comments": {
+        "GET": (LOGIN, 200, 200, DENIED, 200),
+        "POST": (LOGIN, 422, 422, DENIED, DENIED),
+    },
+    "mentoring.version_comments": {
+        "GET": (LOGIN, 200, 200, DENIED, 200),
+        "POST": (LOGIN, 422, 422, DENIED, DENIED),
+    },
+    "mentoring.reply": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
+    # the mentor started the thread: the trainee may reopen it but not resolve it
+    "mentoring.resolve": {"POST": (LOGIN, DENIED, 303, DENIED, DENIED)},
+    "mentoring.reopen": {"POST": (LOGIN, 303, 303, DENIED, DENIED)},
+    "mentoring.inbox": {"GET": (LOGIN, 200, 200, 200, 200)},
     # the trainee owns the plan (sent once for review); the mentor is assigned to the trainee
     "plans.index": {"GET": (LOGIN, 200, 200, DENIED, 200)},
     "plans.new": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED), "POST": (LOGIN, 200, DENIED, DENIED, DENIED)},
@@ -188,6 +204,9 @@ def test_access(
         ),
         new_submission_key(),
     ).session
+    posted = start_thread(
+        Anchor(plan, version, "about_you"), author=people["mentor"], body="Tell me more.", token=new_token()
+    )
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -205,6 +224,7 @@ def test_access(
         "milestone_id": chamber.id,
         "template_id": chamber.template_id,
         "assignment_id": assignment.id,
+        "thread_id": posted.thread.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -42,6 +42,10 @@ ACTION_LABELS = {
     "milestone.reopened": _l("Milestone reopened"),
     "monthly_actual.recorded": _l("Monthly figures entered"),
     "monthly_actual.changed": _l("Monthly figures corrected"),
+    "comment_thread.started": _l("Comment thread started"),
+    "comment_thread.replied": _l("Reply posted in a comment thread"),
+    "comment_thread.resolved": _l("Comment thread resolved"),
+    "comment_thread.reopened": _l("Comment thread reopened"),
 }
 
 

@@ -209,3 +209,72 @@ def waiting_for_a_mentor() -> list[WaitingPlan]:
         .order_by(latest.c.submitted_at, BusinessPlan.id)
     )
     return [WaitingPlan(plan, plan.owner, number, since) for plan, number, since in db.session.execute(query)]
+
+
+def _latest_of_owners(owners) -> Select:
+    """The latest version of each plan owned by one of `owners` (ids, or a select of ids): plan id, version
+    id, number, sent at. Counted on every page for the inbox, so only those owners' versions are read."""
+    numbers = (
+        select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
+        .join(BusinessPlan, BusinessPlan.id == PlanVersion.plan_id)
+        .where(BusinessPlan.owner_id.in_(owners))
+        .group_by(PlanVersion.plan_id)
+        .subquery()
+    )
+    return select(PlanVersion.plan_id, PlanVersion.id, PlanVersion.number, PlanVersion.submitted_at).join(
+        numbers, (numbers.c.plan_id == PlanVersion.plan_id) & (numbers.c.number == PlanVersion.number)
+    )
+
+
+def _waiting_for(mentor_id: int) -> Select:
+    """Plans of the mentor's current mentees whose latest version has no decision yet: the plan, the
+    version's number and when it was sent, the longest waiting first."""
+    mentees = select(MentorAssignment.trainee_id).where(
+        MentorAssignment.mentor_id == mentor_id, MentorAssignment.ended_at.is_(None)
+    )
+    latest = _latest_of_owners(mentees).subquery()
+    decided = select(ReviewDecision.id).where(ReviewDecision.version_id == latest.c.id).exists()
+    return (
+        select(BusinessPlan, latest.c.number, latest.c.submitted_at)
+        .join(latest, latest.c.plan_id == BusinessPlan.id)
+        .where(~decided)
+        .order_by(latest.c.submitted_at, BusinessPlan.id)
+    )
+
+
+def waiting_for_mentor(mentor: User) -> list[WaitingPlan]:
+    """The plans waiting for this mentor's review (their mentees' latest versions without a decision)."""
+    query = _waiting_for(mentor.id).options(selectinload(BusinessPlan.owner))
+    return [WaitingPlan(plan, plan.owner, number, since) for plan, number, since in db.session.execute(query)]
+
+
+def count_waiting_for_mentor(mentor_id: int):
+    """How many plans wait for the mentor's review, as a scalar subquery, so a page's counts can be read in
+    one statement."""
+    ids = _waiting_for(mentor_id).with_only_columns(BusinessPlan.id).order_by(None)
+    return select(func.count()).select_from(ids.subquery()).scalar_subquery()
+
+
+def _sent_back_to(owner_id: int) -> Select:
+    """The owner's plans whose latest version was sent back with a note: the plan, the version's number and
+    when the note was written, the oldest note first."""
+    latest = _latest_of_owners([owner_id]).subquery()
+    return (
+        select(BusinessPlan, latest.c.number, ReviewDecision.decided_at)
+        .join(latest, latest.c.plan_id == BusinessPlan.id)
+        .join(ReviewDecision, ReviewDecision.version_id == latest.c.id)
+        .where(ReviewDecision.decision == Decision.CHANGES_REQUESTED)
+        .order_by(ReviewDecision.decided_at, BusinessPlan.id)
+    )
+
+
+def sent_back_to(owner: User) -> list[WaitingPlan]:
+    """The owner's plans sent back with a note and not sent again yet: what they are asked to work on."""
+    query = _sent_back_to(owner.id).options(selectinload(BusinessPlan.owner))
+    return [WaitingPlan(plan, plan.owner, number, since) for plan, number, since in db.session.execute(query)]
+
+
+def count_sent_back_to(owner_id: int):
+    """How many of the owner's plans were sent back and not sent again, as a scalar subquery."""
+    ids = _sent_back_to(owner_id).with_only_columns(BusinessPlan.id).order_by(None)
+    return select(func.count()).select_from(ids.subquery()).scalar_subquery()
