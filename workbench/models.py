@@ -3,6 +3,7 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
+from workbench.notifications.models import MailPreference, OutboxMessage
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
@@ -12,7 +13,9 @@ __all__ = [
     "Cohort",
     "Enrolment",
     "Loan",
+    "MailPreference",
     "MentorAssignment",
+    "OutboxMessage",
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",
