@@ -16,6 +16,7 @@ from workbench.auth.permissions import can_change_active, can_issue_reset
 from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
+from workbench.notifications.outbox import failed_count
 from workbench.plans.review import review_statuses, waiting_for_a_mentor
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme import services
@@ -71,6 +72,7 @@ def overview():
         role_groups=ROLE_GROUP_LABELS,
         waiting=waiting_for_a_mentor(),
         mentor_choices=[SelectChoice(m.id, m.full_name) for m in mentors],
+        mail_failed=failed_count(),
     )
 
 
