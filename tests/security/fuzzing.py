@@ -35,6 +35,7 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.notifications.outbox import notify
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
@@ -172,6 +173,10 @@ def build_world() -> World:
         sent, [AnswerEdit(first.question_key, first.text + " (2)", first.language, first.revision)], trainee
     )
     submit_plan(sent, trainee)  # two versions: the comparison page exists
+    undelivered = notify(
+        other, "password_reset", transactional=True, reset_link="https://x.test/r", valid_hours=1
+    )
+    undelivered.status, undelivered.attempts, undelivered.last_error = "failed", 5, "550 no such user"
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
