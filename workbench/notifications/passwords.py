@@ -39,11 +39,11 @@ def request_password_reset(email: str) -> None:
     valid_for = link_lifetime()
     person = find_user_by_email(email)
     if person is None or not person.active:
-        _same_work_for_nobody(email, valid_for)
+        _same_work_for_nobody(email)
         return
     _lock(person)
     if _enough_sent(person):
-        _same_work_for_nobody(email, valid_for)
+        _same_work_for_nobody(email)
         return
     token = issue_password_reset(person, None, valid_for=valid_for)
     notify(
@@ -51,9 +51,9 @@ def request_password_reset(email: str) -> None:
         KIND,
         transactional=True,
         reset_link=absolute_url("auth.reset_password", token=token),
-        valid_hours=_hours(valid_for),
+        valid_hours=link_hours(),
     )
-    record("user.password_link_mailed", person, None, after={"valid_hours": _hours(valid_for)})
+    record("user.password_link_mailed", person, None, after={"valid_hours": link_hours()})
 
 
 def link_lifetime() -> timedelta:
@@ -61,11 +61,12 @@ def link_lifetime() -> timedelta:
     return valid_for if isinstance(valid_for, timedelta) else timedelta(seconds=int(valid_for))
 
 
-def _hours(valid_for: timedelta) -> int:
-    return max(1, int(valid_for.total_seconds() // 3600))
+def link_hours() -> int:
+    """How long a link sent by e-mail works, in whole hours (at least 1), as the mail and the page say it."""
+    return max(1, int(link_lifetime().total_seconds() // 3600))
 
 
-def _same_work_for_nobody(email: str, valid_for: timedelta) -> None:
+def _same_work_for_nobody(email: str) -> None:
     """What a real request costs, without storing anything: a token, its hash, the mail written."""
     token = secrets.token_urlsafe(32)
     hashlib.sha256(token.encode()).hexdigest()
@@ -75,7 +76,7 @@ def _same_work_for_nobody(email: str, valid_for: timedelta) -> None:
         locale_for(nobody),
         recipient=nobody,
         reset_link=absolute_url("auth.reset_password", token=token),
-        valid_hours=_hours(valid_for),
+        valid_hours=link_hours(),
     )
 
 

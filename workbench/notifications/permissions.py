@@ -1,14 +1,9 @@
-"""Who may see what of the e-mail: everyone their own choice, managers the outbox's problems."""
+"""Who may see the e-mail outbox (every logged-in person chooses their own e-mail settings)."""
 
 from __future__ import annotations
 
 from workbench.auth.models import User
 from workbench.auth.permissions import is_manager
-
-
-def can_choose_mail(user: User) -> bool:
-    """Every logged-in person chooses how often they receive e-mail."""
-    return user.is_authenticated
 
 
 def can_see_outbox(user: User) -> bool:

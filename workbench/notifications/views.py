@@ -47,7 +47,7 @@ def forgot_password():
     if form.validate_on_submit():
         passwords.request_password_reset(form.email.data)
         db.session.commit()
-        hours = max(1, int(passwords.link_lifetime().total_seconds() // 3600))
+        hours = passwords.link_hours()
         flash(
             ngettext(
                 "If an account uses %(email)s, a link to set a new password is on its way to it. It works "
