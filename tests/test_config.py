@@ -17,6 +17,9 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "WORKBENCH_SECRET_KEY",
         "WORKBENCH_PRODUCTION",
         "WORKBENCH_RATELIMIT_STORAGE_URI",
+        "WORKBENCH_BASE_URL",
+        "WORKBENCH_SMTP_PASSWORD",
+        "WORKBENCH_SMTP_SECURITY",
     ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
@@ -62,7 +65,35 @@ def test_production_refuses_to_start_without_a_secret_key(
     monkeypatch.setenv("WORKBENCH_SECRET_KEY", "a-secret-from-the-environment")
     # Production also needs the login limits in a store all app servers share (tests/security checks it).
     monkeypatch.setenv("WORKBENCH_RATELIMIT_STORAGE_URI", '"redis://127.0.0.1:6379/0"')
+    # And the address links in e-mails start with.
+    monkeypatch.setenv("WORKBENCH_BASE_URL", "https://workbench.example.org")
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_links_in_e_mails_need_the_apps_address_in_production(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert create_app().config["BASE_URL"] == "http://127.0.0.1:5000"  # development: what `make run` serves
+    monkeypatch.setenv("WORKBENCH_PRODUCTION", "true")
+    monkeypatch.setenv("WORKBENCH_SECRET_KEY", "a-secret-from-the-environment")
+    monkeypatch.setenv("WORKBENCH_RATELIMIT_STORAGE_URI", '"redis://127.0.0.1:6379/0"')
+    with pytest.raises(RuntimeError, match="WORKBENCH_BASE_URL"):
+        create_app()
+    monkeypatch.setenv("WORKBENCH_BASE_URL", "workbench.example.org")
+    with pytest.raises(RuntimeError, match="BASE_URL must be the address of the app"):
+        create_app()
+    monkeypatch.setenv("WORKBENCH_BASE_URL", "https://workbench.example.org/relab/")
+    assert create_app().config["BASE_URL"] == "https://workbench.example.org/relab"
+
+
+def test_mail_settings_are_read_as_text_and_checked(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_SMTP_PASSWORD", "123456")  # JSON would make it a number
+    monkeypatch.setenv("WORKBENCH_SMTP_SECURITY", "SSL")
+    config = create_app().config
+    assert (config["SMTP_PASSWORD"], config["SMTP_SECURITY"]) == ("123456", "ssl")
+    monkeypatch.setenv("WORKBENCH_SMTP_SECURITY", "tls-please")
+    with pytest.raises(RuntimeError, match="SMTP_SECURITY must be one of starttls, ssl, none"):
+        create_app()
 
 
 def test_the_app_is_assembled_by_ordered_init_steps() -> None:

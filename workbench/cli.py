@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed-demo`, `flask create-user`."""
+"""Command-line tasks: `flask seed-demo`, `flask create-user`, `flask send-mail` (notifications/worker.py)."""
 
 from __future__ import annotations
 
@@ -65,5 +65,8 @@ def create_user_command(
 
 
 def register_commands(app: Flask) -> None:
+    from workbench.notifications.worker import send_mail_command
+
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(send_mail_command)

@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -51,6 +52,38 @@ class Defaults:
     ACCOUNT_LOGIN_HARD_LIMIT = "30 per hour"
     PASSWORD_RESET_VALID_FOR = timedelta(days=3)
     PASSWORD_MIN_LENGTH = 10
+    #: A link sent by e-mail (asked for on the login page) lasts a day; one handed over by a manager, 3 days.
+    PASSWORD_RESET_MAIL_VALID_FOR = timedelta(hours=24)
+    #: Links sent by e-mail to one account per hour; past it the page answers the same and sends nothing.
+    PASSWORD_RESET_MAILS_PER_HOUR = 3
+
+    # --- e-mail (workbench/notifications; README "E-mail") ------------------------------------------------
+    #: Where people reach the app, e.g. "https://workbench.example.org": every link in an e-mail starts with
+    #: it (never with the Host of a request, which a visitor chooses). Production refuses to start without
+    #: it; in development it is DEVELOPMENT_BASE_URL, what `make run` serves.
+    BASE_URL: str | None = None
+    #: Without a host the worker sends nothing: `flask send-mail` says so and messages wait in the outbox.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    #: "starttls" (port 587), "ssl" (implicit TLS, port 465) or "none" (a relay on the same machine).
+    SMTP_SECURITY = "starttls"
+    #: Seconds to wait for the SMTP server before an attempt counts as failed.
+    SMTP_TIMEOUT = 30
+    #: The sender, e.g. "Workbench <noreply@example.org>"; the worker refuses to send without it.
+    MAIL_FROM: str | None = None
+    #: Attempts before a message is marked failed (its last error is kept, managers see it).
+    MAIL_MAX_ATTEMPTS = 5
+    #: Seconds to wait after the 1st, 2nd, 3rd... failed attempt (the last value repeats).
+    MAIL_RETRY_DELAYS = [60, 300, 1800, 7200]
+    #: A message claimed longer ago than this (seconds) lost its worker while sending: it is sent again,
+    #: with the same Message-ID (see workbench/notifications/worker.py).
+    MAIL_SENDING_TIMEOUT = 900
+    #: The hour (in BABEL_DEFAULT_TIMEZONE) from which each day's digests are sent.
+    MAIL_DIGEST_HOUR = 18
+    #: Messages one run of the worker sends at most.
+    MAIL_BATCH_SIZE = 200
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -67,6 +100,44 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app)
     rate_limit_storage(app)
+    mail_settings(app)
+
+
+#: The address `make run` serves: links in e-mails written in development point there.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+SMTP_SECURITY_CHOICES = ("starttls", "ssl", "none")
+
+
+def mail_settings(app: Flask) -> None:
+    """Check the e-mail settings at start, so a wrong one is told at once rather than in a mail.
+
+    BASE_URL is required in production (links in e-mails would otherwise point nowhere); in development it
+    falls back to DEVELOPMENT_BASE_URL. Environment values read as JSON (a numeric password) become text."""
+    config = app.config
+    base = config.get("BASE_URL")
+    if not base:
+        if config["PRODUCTION"]:
+            raise RuntimeError(
+                "No base URL for the links in e-mails: set WORKBENCH_BASE_URL (e.g. "
+                "https://workbench.example.org) or BASE_URL in instance/config.py before starting "
+                "in production."
+            )
+        base = DEVELOPMENT_BASE_URL
+    parts = urlsplit(str(base).strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"BASE_URL must be the address of the app, like https://workbench.example.org, not {base!r}."
+        )
+    config["BASE_URL"] = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    security = str(config.get("SMTP_SECURITY") or "starttls").lower()
+    if security not in SMTP_SECURITY_CHOICES:
+        raise RuntimeError(
+            f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not {security!r}."
+        )
+    config["SMTP_SECURITY"] = security
+    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM"):
+        if config.get(name) is not None:
+            config[name] = str(config[name])
 
 
 def rate_limit_storage(app: Flask) -> None:

@@ -14,6 +14,7 @@ from workbench.mentoring.models import (
     ThreadRead,
     TutoringSession,
 )
+from workbench.notifications.models import MailPreference, OutboxMessage
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
@@ -25,10 +26,12 @@ __all__ = [
     "CommentThread",
     "Enrolment",
     "Loan",
+    "MailPreference",
     "MentorAssignment",
     "Milestone",
     "MilestoneTemplate",
     "MonthlyActual",
+    "OutboxMessage",
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",

@@ -43,6 +43,7 @@ from workbench.mentoring.milestones import mark_done, milestones_of, waive
 from workbench.mentoring.models import ThreadEventKind
 from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
 from workbench.mentoring.sessions import log_session as log_tutoring_session
+from workbench.notifications.outbox import notify
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
@@ -227,6 +228,10 @@ def build_world() -> World:
         comments.Anchor(sent, financed, "idea"), author=mentor, body="Chiaro.", token=comments.new_token()
     ).thread
     comments.change_state(settled, ThreadEventKind.RESOLVED, actor=mentor, seen=0)
+    undelivered = notify(
+        other, "password_reset", transactional=True, reset_link="https://x.test/r", valid_hours=1
+    )
+    undelivered.status, undelivered.attempts, undelivered.last_error = "failed", 5, "550 no such user"
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()

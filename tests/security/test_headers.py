@@ -65,6 +65,7 @@ def test_production_cookies_are_secure_and_hsts_is_sent(
         SECRET_KEY="production-secret",
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/13",
+        BASE_URL="https://workbench.example.org",
     )
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["REMEMBER_COOKIE_SECURE"] is True

@@ -191,7 +191,7 @@ def test_unknown_emails_are_limited_like_real_ones(limited, shared_store: str) -
 
 
 def test_production_refuses_to_start_without_a_shared_store(limited, shared_store: str) -> None:
-    production = {"PRODUCTION": True, "SECRET_KEY": "production-secret"}
+    production = {"PRODUCTION": True, "SECRET_KEY": "production-secret", "BASE_URL": "https://workbench.test"}
     with pytest.raises(RuntimeError, match="shared store"):
         limited(RATELIMIT_STORAGE_URI="memory://", **production)
     with pytest.raises(RuntimeError, match="shared store"):

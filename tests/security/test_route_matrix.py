@@ -39,6 +39,11 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "auth.register": {"GET": (200, 302, 302, 302, 302), "POST": (200, 302, 302, 302, 302)},
     "auth.reset_password": {"GET": (200, 200, 200, 200, 200), "POST": (200, 200, 200, 200, 200)},
     "auth.set_language": {"POST": (400, 400, 400, 400, 400)},
+    # an empty form: the e-mail is missing (422); logged-in people are sent home
+    "notifications.forgot_password": {"GET": (200, 302, 302, 302, 302), "POST": (422, 302, 302, 302, 302)},
+    # an empty form: no choice made (422)
+    "notifications.settings": {"GET": (LOGIN, 200, 200, 200, 200), "POST": (LOGIN, 422, 422, 422, 422)},
+    "notifications.outbox_problems": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "programme.my_path": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED)},
     "programme.overview": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "programme.new_cohort": {

@@ -17,6 +17,8 @@ ACTION_LABELS = {
     "user.logged_out": _l("Logged out"),
     "user.registration_attempted": _l("Someone tried to register with this e-mail"),
     "user.notices_seen": _l("Account notices seen"),
+    "user.password_link_mailed": _l("Password link sent by e-mail"),
+    "user.mail_preference_changed": _l("E-mail settings changed"),
     "cohort.created": _l("Cohort created"),
     "cohort.invite_code_issued": _l("New invite code issued"),
     "cohort.registration_closed": _l("Registration closed"),

@@ -130,8 +130,10 @@ def set_active(user: User, active: bool, actor: User) -> None:
     )
 
 
-def issue_password_reset(user: User, actor: User | None) -> str:
-    """Create a one-time link token for `user`; returns the token, which is shown once and never stored."""
+def issue_password_reset(user: User, actor: User | None, valid_for: timedelta | None = None) -> str:
+    """Create a one-time link token for `user`; returns the token, which is shown once and never stored.
+
+    The link lasts PASSWORD_RESET_VALID_FOR unless `valid_for` says otherwise (a link sent by e-mail)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     reset = PasswordReset(
@@ -139,7 +141,7 @@ def issue_password_reset(user: User, actor: User | None) -> str:
         token_hash=_token_hash(token),
         created_by_id=getattr(actor, "id", None),
         created_at=now,
-        expires_at=now + current_app.config["PASSWORD_RESET_VALID_FOR"],
+        expires_at=now + (valid_for or current_app.config["PASSWORD_RESET_VALID_FOR"]),
     )
     db.session.add(reset)
     record("user.password_reset_issued", user, actor, after={"expires_at": reset.expires_at.isoformat()})

@@ -26,6 +26,7 @@ from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.finance import AssumptionsError, ProjectionResult, Scenario, project
+from workbench.plans import mail
 from workbench.plans.catalogue import UnknownBusinessType, business_type_of, get_business_type
 from workbench.plans.checklist import plan_checklist
 from workbench.plans.languages import ANSWER_LANGUAGES
@@ -384,6 +385,7 @@ def submit_plan(plan: BusinessPlan, actor: User) -> PlanVersion:
                 {"": _("This plan was just sent from another window; it was sent only once.")}
             ) from error
         change.also["version"] = number
+    mail.plan_sent(plan, version)
     return version
 
 
@@ -453,6 +455,7 @@ def _decide(
         except IntegrityError as error:
             raise DomainError({"": decided_message(_decision_on(latest.id))}) from error
         change.also.update(version=status.version, note=note, decision_id=decision.id)
+    mail.changes_requested(plan, decision)
     return decision
 
 

@@ -432,6 +432,17 @@ def active_mentors() -> list[User]:
     return list(db.session.scalars(query))
 
 
+def active_managers() -> list[User]:
+    """The programme's managers: they hear about what waits for them (a plan with no mentor)."""
+    query = (
+        select(User)
+        .join(RoleGrant)
+        .where(RoleGrant.role == Role.MANAGER.value, User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    return list(db.session.scalars(query))
+
+
 def cohorts_by_trainee(trainee_ids: list[int]) -> dict[int, Enrolment]:
     if not trainee_ids:
         return {}

@@ -17,6 +17,7 @@ from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.lending.services import loans_by_borrower
+from workbench.notifications.outbox import failed_count
 from workbench.plans.review import endorsements_of, review_statuses, waiting_for_a_mentor
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme import services
@@ -77,6 +78,7 @@ def overview():
         mentors=mentors,
         loads=services.mentor_loads(),
         mentor_choices=[SelectChoice(m.id, m.full_name) for m in mentors],
+        mail_failed=failed_count(),
     )
 
 
