@@ -23,11 +23,11 @@ from workbench.lending.models import Loan
 from workbench.lending.services import (
     due_so_far,
     next_installment,
-    programme_today,
     record_disbursement,
     schedule_of,
 )
 from workbench.plans.services import submit_plan
+from workbench.timeutil import programme_today
 from workbench.web.templating import money
 
 

@@ -13,9 +13,9 @@ from tests.factories import disbursed_loan
 from workbench.auth.models import User
 from workbench.extensions import db
 from workbench.lending.models import Loan
-from workbench.lending.services import programme_today
 from workbench.mentoring import plan_actual
 from workbench.programme.services import assign_mentor
+from workbench.timeutil import programme_today
 
 HTMX = {"HX-Request": "true"}
 

@@ -28,11 +28,12 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.lending.models import Loan
-from workbench.lending.services import programme_today, record_disbursement
+from workbench.lending.services import record_disbursement
 from workbench.mentoring.actuals import actuals_of, save_actual
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.plan_actual import FAR_BEHIND_SHARE, Figure
 from workbench.plans.services import submit_plan
+from workbench.timeutil import programme_today
 from workbench.web.templating import amounts, money, percent
 
 

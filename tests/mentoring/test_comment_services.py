@@ -4,7 +4,10 @@ which threads each view of a plan shows, and who should be told of a new comment
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -34,6 +37,13 @@ RESOLVED, REOPENED = ThreadEventKind.RESOLVED, ThreadEventKind.REOPENED
 @pytest.fixture
 def people(cohort) -> People:
     return people_and_plan(cohort)
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(app_context: None) -> Iterator[None]:
+    """The services' messages are read here in English, whatever the programme's default language."""
+    with force_locale("en"):
+        yield
 
 
 def resend(people: People, words: str = " Anche studenti."):

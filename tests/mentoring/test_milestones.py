@@ -31,6 +31,7 @@ from workbench.mentoring.milestone_models import (
 )
 from workbench.programme.models import Cohort
 from workbench.programme.services import assign_mentor, enrol
+from workbench.timeutil import programme_day, programme_today
 
 HTMX = {"HX-Request": "true"}
 DISBURSED = date(2027, 1, 15)
@@ -178,7 +179,7 @@ def test_an_endorsement_not_yet_stored_counts_from_today(mentee: User) -> None:
     events.plan_endorsed.send(endorsement(mentee, None))
     db.session.commit()
     [vat] = milestones_of(mentee)
-    assert vat.due_on == services.today_in_rome() + timedelta(days=30)
+    assert vat.due_on == programme_today() + timedelta(days=30)
 
 
 def test_enrolment_gives_the_enrolment_templates(cohort: Cohort, manager: User) -> None:
@@ -196,7 +197,7 @@ def test_enrolment_gives_the_enrolment_templates(cohort: Cohort, manager: User) 
     db.session.commit()
     [welcome] = milestones_of(newcomer)
     assert welcome.title == "Attend the welcome day"
-    assert welcome.due_on == services.local_day(enrolment.enrolled_at) + timedelta(days=7)
+    assert welcome.due_on == programme_day(enrolment.enrolled_at) + timedelta(days=7)
     events.enrolled.send(enrolment, actor=None)
     db.session.commit()
     assert len(milestones_of(newcomer)) == 1
@@ -261,9 +262,9 @@ def test_overdue_is_pending_and_due_before_today(loan, mentee: User, mentor: Use
 
 
 def test_today_is_the_calendar_day_in_rome() -> None:
-    assert services.today_in_rome(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2027, 1, 1)
-    assert services.today_in_rome(datetime(2027, 7, 1, 21, 59, tzinfo=UTC)) == date(2027, 7, 1)
-    assert services.today_in_rome(datetime(2027, 7, 1, 22, 0, tzinfo=UTC)) == date(2027, 7, 2)
+    assert programme_day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2027, 1, 1)
+    assert programme_today(datetime(2027, 7, 1, 21, 59, tzinfo=UTC)) == date(2027, 7, 1)
+    assert programme_today(datetime(2027, 7, 1, 22, 0, tzinfo=UTC)) == date(2027, 7, 2)
 
 
 def test_overdue_counts_and_milestones_of_many_trainees_take_constant_queries(
@@ -568,7 +569,7 @@ def test_the_trainee_sees_their_own_milestones_and_nobody_elses(
 def test_the_mentor_sees_the_overdue_milestones_of_their_mentees_only(
     client: FlaskClient, mentee: User, mentor: User, cohort: Cohort
 ) -> None:
-    paid_out = services.today_in_rome() - timedelta(days=31)  # Chamber of Commerce due yesterday
+    paid_out = programme_today() - timedelta(days=31)  # Chamber of Commerce due yesterday
     disbursed_loan(mentee, disbursed_on=paid_out)
     other = make_person("other@example.org", [Role.TRAINEE], "Somebody Else")
     enrol(other, cohort, actor=None)
@@ -583,7 +584,7 @@ def test_the_mentor_sees_the_overdue_milestones_of_their_mentees_only(
 def test_the_manager_sees_every_overdue_milestone_and_the_programme_page_loads_the_box(
     client: FlaskClient, mentee: User, manager: User, cohort: Cohort
 ) -> None:
-    disbursed_loan(mentee, disbursed_on=services.today_in_rome() - timedelta(days=61))
+    disbursed_loan(mentee, disbursed_on=programme_today() - timedelta(days=61))
     login_as(client, manager)
     overview = client.get("/programme").get_data(as_text=True)
     assert 'hx-get="/milestones/overdue/summary"' in overview
@@ -729,4 +730,4 @@ def test_a_real_endorsement_gives_the_vat_milestone_with_it(mentee: User, mentor
     db.session.commit()
     [vat] = milestones_of(mentee)
     assert vat.template.key == "vat_number"
-    assert vat.due_on == services.local_day(decision.decided_at) + timedelta(days=30)
+    assert vat.due_on == programme_day(decision.decided_at) + timedelta(days=30)

@@ -41,7 +41,7 @@ from workbench.lending.services import record_disbursement
 from workbench.mentoring import comments
 from workbench.mentoring.milestones import mark_done, milestones_of, waive
 from workbench.mentoring.models import ThreadEventKind
-from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
+from workbench.mentoring.sessions import SessionDetails, new_submission_key
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.notifications.outbox import notify
 from workbench.plans import services as plan_services
@@ -49,6 +49,7 @@ from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
 from workbench.programme.models import Enrolment
 from workbench.programme.services import add_mentor, assign_mentor, create_cohort, enrol
+from workbench.timeutil import programme_today
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
 HOST = "workbench.test"  # tests.support.make_app's SERVER_NAME

@@ -21,10 +21,11 @@ from workbench.extensions import db
 from workbench.lending.services import record_disbursement
 from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
-from workbench.mentoring.sessions import SessionDetails, new_submission_key, programme_today
+from workbench.mentoring.sessions import SessionDetails, new_submission_key
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans.services import create_plan, submit_plan
 from workbench.programme.services import assign_mentor
+from workbench.timeutil import programme_today
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
 LOGIN = 302  # anonymous visitors are sent to the login page

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -76,11 +74,6 @@ def schedule_of(loan: Loan) -> tuple[Installment, ...]:
     return build_schedule(
         loan.principal, loan.annual_rate, loan.term_months, loan.grace_months, loan.method, loan.first_due_on
     )
-
-
-def programme_today() -> date:
-    """Today in the programme's zone (Europe/Rome by default), where due dates and months are counted."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 @dataclass(frozen=True)

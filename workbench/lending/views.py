@@ -17,10 +17,11 @@ from workbench.extensions import db
 from workbench.finance.schedule import schedule_totals
 from workbench.lending.models import Loan
 from workbench.lending.permissions import can_view_loan
-from workbench.lending.services import due_so_far, next_installment, programme_today, schedule_of
+from workbench.lending.services import due_so_far, next_installment, schedule_of
 from workbench.plans.financials import METHOD_LABELS
 from workbench.plans.permissions import can_view_plan
 from workbench.programme.permissions import is_assigned_mentor
+from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
 from workbench.web.templating import render
 

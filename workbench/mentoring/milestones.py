@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -33,10 +32,7 @@ from workbench.mentoring.milestone_models import (
     MilestoneStatus,
     MilestoneTemplate,
 )
-from workbench.timeutil import as_utc, utcnow
-
-#: The zone whose calendar says what "today" is for due dates.
-PROGRAMME_ZONE = ZoneInfo("Europe/Rome")
+from workbench.timeutil import as_utc, programme_day, programme_today, utcnow
 
 #: Longest text kept as evidence or as a waiver's reason.
 MAX_NOTE_CHARACTERS = 2000
@@ -44,15 +40,6 @@ MAX_NOTE_CHARACTERS = 2000
 MAX_OFFSET_DAYS = 3650
 
 RESPONSIBLE_ROLES = (Role.TRAINEE, Role.MENTOR, Role.OFFICER, Role.MANAGER)
-
-
-def today_in_rome(now: datetime | None = None) -> date:
-    return as_utc(now or utcnow()).astimezone(PROGRAMME_ZONE).date()
-
-
-def local_day(moment: datetime | None) -> date:
-    """The calendar day of a stored UTC moment in Europe/Rome (today for a moment not yet stored)."""
-    return today_in_rome(moment)
 
 
 # --- templates ----------------------------------------------------------------------------------------------
@@ -298,7 +285,7 @@ def on_enrolled(enrolment: Any, actor: User | None = None, **_extra: Any) -> Non
     give_milestones(
         MilestoneEvent.ENROLLED,
         trainee_id=enrolment.user_id,
-        start=local_day(enrolment.enrolled_at),
+        start=programme_day(enrolment.enrolled_at),
         actor=actor,
     )
 
@@ -307,7 +294,7 @@ def on_plan_endorsed(decision: Any, actor: User | None = None, **_extra: Any) ->
     give_milestones(
         MilestoneEvent.PLAN_ENDORSED,
         trainee_id=decision.version.plan.owner_id,
-        start=local_day(getattr(decision, "decided_at", None)),
+        start=programme_day(getattr(decision, "decided_at", None)),
         actor=actor,
     )
 
@@ -504,7 +491,7 @@ def overdue_counts(trainee_ids: Iterable[int], today: date | None = None) -> dic
     counts = dict.fromkeys(ids, 0)
     if not ids:
         return counts
-    today = today or today_in_rome()
+    today = today or programme_today()
     rows = db.session.execute(
         select(Milestone.trainee_id, func.count(Milestone.id))
         .where(
@@ -522,7 +509,7 @@ def overdue_milestones(
     trainee_ids: Iterable[int] | None = None, today: date | None = None, limit: int | None = None
 ) -> list[Milestone]:
     """Overdue milestones, the longest overdue first: of `trainee_ids`, or of everyone when None."""
-    today = today or today_in_rome()
+    today = today or programme_today()
     query = (
         select(Milestone)
         .join(Milestone.template)
@@ -541,7 +528,7 @@ def overdue_milestones(
 
 
 def count_overdue(today: date | None = None) -> int:
-    today = today or today_in_rome()
+    today = today or programme_today()
     return db.session.scalar(
         select(func.count(Milestone.id)).where(
             Milestone.status == MilestoneStatus.PENDING.value, Milestone.due_on < today

@@ -13,9 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -38,7 +36,7 @@ from workbench.mentoring.models import (
 )
 from workbench.mentoring.phases import ASSESSMENT, REPAYMENT, SERVICES, Delivery, Phase, phase_services
 from workbench.plans.models import PlanVersion
-from workbench.timeutil import as_utc, utcnow
+from workbench.timeutil import programme_day, programme_today, utcnow
 
 #: The recognised auxiliary services, worded close to the rules.
 SERVICE_LABELS = {
@@ -73,12 +71,6 @@ NOTES_MAX = 4000
 NEXT_STEPS_MAX = 2000
 #: A session is logged within this many days after it was held (about five years): an older date is a typo.
 OLDEST_DAYS = 5 * 366
-
-
-def programme_today() -> date:
-    """Today in the programme's zone (Europe/Rome unless configured otherwise)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Rome")
-    return utcnow().astimezone(zone).date()
 
 
 def new_submission_key() -> str:
@@ -413,8 +405,7 @@ def assessment_starts(loans: Iterable[Loan]) -> dict[int, date]:
         .where(Loan.id.in_(ids))
         .group_by(Loan.id)
     )
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Rome")
-    return {loan_id: as_utc(moment).astimezone(zone).date() for loan_id, moment in db.session.execute(query)}
+    return {loan_id: programme_day(moment) for loan_id, moment in db.session.execute(query)}
 
 
 def loans_tutoring(

@@ -26,7 +26,7 @@ from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.lending.models import Loan
-from workbench.lending.services import due_so_far, next_installment, programme_today, schedule_of
+from workbench.lending.services import due_so_far, next_installment, schedule_of
 from workbench.mentoring import plan_actual
 from workbench.mentoring.actuals import StaleActual, actuals_of, read_figures, save_actual
 from workbench.mentoring.actuals_models import MonthlyActual
@@ -38,6 +38,7 @@ from workbench.plans.catalogue import business_type_of
 from workbench.plans.charts import Chart, bars_and_line_chart
 from workbench.plans.results import StoredResults, stored_results
 from workbench.programme.services import current_assignment
+from workbench.timeutil import programme_today
 from workbench.web.dates import month_name
 from workbench.web.decorators import role_required
 from workbench.web.guards import MAX_ID

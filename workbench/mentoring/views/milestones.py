@@ -100,7 +100,7 @@ def milestone_section(trainee: User) -> dict[str, Any]:
     return {
         "trainee": trainee,
         "cards": [card(milestone) for milestone in milestones],
-        "today": services.today_in_rome(),
+        "today": services.programme_today(),
     }
 
 
@@ -144,7 +144,7 @@ def _milestone_page(milestone: Milestone, forms: dict[str, FlaskForm] | None = N
     return render(
         "mentoring/milestone.html",
         item=card(milestone, forms, notice),
-        today=services.today_in_rome(),
+        today=services.programme_today(),
         history=[(e, actors.get(e.actor_id)) for e in history],
         breadcrumb=_breadcrumb(milestone),
     )
@@ -196,7 +196,7 @@ def _act(
     db.session.commit()
     if is_htmx_fragment_request():
         return render_template(
-            "mentoring/_milestone.html", item=card(milestone), today=services.today_in_rome()
+            "mentoring/_milestone.html", item=card(milestone), today=services.programme_today()
         )
     flash(success, "success")
     return redirect(_back_url(milestone), code=303)
@@ -212,7 +212,7 @@ def _again(milestone: Milestone, action: str, form: FlaskForm | None, status: in
     forms = milestone_forms(milestone, {action: form} if form is not None else None)
     if is_htmx_fragment_request():
         return render_template(
-            "mentoring/_milestone.html", item=card(milestone, forms, notice), today=services.today_in_rome()
+            "mentoring/_milestone.html", item=card(milestone, forms, notice), today=services.programme_today()
         )
     return _milestone_page(milestone, forms, notice), status
 
@@ -276,7 +276,7 @@ def milestone_reopen(milestone_id: int):
 @role_required(Role.MENTOR, Role.MANAGER)
 def overdue_milestones():
     """Every overdue milestone for a manager; a mentor's own mentees' for a mentor."""
-    today = services.today_in_rome()
+    today = services.programme_today()
     if current_user.has_role(Role.MANAGER):
         milestones = services.overdue_milestones(today=today)
     else:
@@ -290,7 +290,7 @@ def overdue_milestones():
 @role_required(Role.MANAGER)
 def overdue_summary():
     """The programme page's box: how many milestones are overdue and the longest overdue (htmx loads it)."""
-    today = services.today_in_rome()
+    today = services.programme_today()
     return render(
         "mentoring/overdue_summary.html",
         fragment="summary",
