@@ -126,3 +126,38 @@ def test_the_pdf_in_arabic_keeps_amounts_with_their_minus_first(client: FlaskCli
 
 def test_the_pdf_of_an_unknown_language_is_not_found(client: FlaskClient, entered: Loan) -> None:
     assert client.get(f"/loans/{entered.id}/monitoring-report.pdf?lang=de").status_code == 404
+
+
+def test_the_report_lists_the_sessions_services_and_milestones_without_private_notes(
+    client: FlaskClient, loan: Loan, mentee: User, mentor: User
+) -> None:
+    from datetime import timedelta
+
+    from workbench.extensions import db
+    from workbench.mentoring.milestones import milestones_of
+    from workbench.mentoring.sessions import SessionDetails, log_session, new_submission_key
+    from workbench.timeutil import programme_today
+
+    log_session(
+        mentee,
+        mentor,
+        SessionDetails(
+            held_on=programme_today() - timedelta(days=3),
+            minutes=75,
+            channel="video",
+            services=frozenset({"strategy", "sales"}),
+            notes="Private worry about the landlord.",
+            next_steps="Prices list.",
+        ),
+        new_submission_key(),
+    )
+    db.session.commit()
+    login_as(client, mentee)
+    page = text_of(client.get(f"/loans/{loan.id}/monitoring-report"))
+    section = page[page.index('id="report-tutoring"') : page.index('id="report-milestones"')]
+    assert "75" in section
+    assert "landlord" not in page
+    given = milestones_of([mentee.id])[mentee.id]
+    assert given  # the payout gave the loan's milestones
+    milestones = page[page.index('id="report-milestones"') : page.index('id="report-signature"')]
+    assert milestones.count('<tr><td dir="auto">') == len(given)

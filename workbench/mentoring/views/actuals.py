@@ -30,8 +30,10 @@ from workbench.lending.services import due_so_far, next_installment, schedule_of
 from workbench.mentoring import plan_actual
 from workbench.mentoring.actuals import StaleActual, actuals_of, read_figures, save_actual
 from workbench.mentoring.actuals_models import MonthlyActual
+from workbench.mentoring.milestones import milestones_of
 from workbench.mentoring.permissions import can_enter_actuals, can_see_actuals
 from workbench.mentoring.plan_actual import FIGURES, MonthRow
+from workbench.mentoring.sessions import loan_tutoring, sessions_of
 from workbench.mentoring.views import bp
 from workbench.plans import exports
 from workbench.plans.catalogue import business_type_of
@@ -292,6 +294,9 @@ def _render_report(loan: Loan, today: date) -> str:
         due=due_so_far(schedule, today),
         next_due=next_installment(schedule, today),
         mentor=assignment.mentor if assignment is not None else None,
+        tutoring=loan_tutoring(loan, today=today),
+        sessions=sessions_of(loan.borrower_id),
+        milestones=milestones_of([loan.borrower_id])[loan.borrower_id],
     )
 
 
