@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -173,3 +174,50 @@ def test_create_user_needs_a_known_role(runner: FlaskCliRunner) -> None:
     assert result.exit_code == 2
     assert "boss" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def mentoring_counts() -> dict[str, int]:
+    from workbench.lending.models import Loan
+    from workbench.mentoring.actuals_models import MonthlyActual
+    from workbench.mentoring.models import CommentThread, ThreadComment, ThreadEvent, TutoringSession
+
+    return {
+        name: db.session.scalar(select(func.count()).select_from(model))
+        for name, model in (
+            ("threads", CommentThread),
+            ("comments", ThreadComment),
+            ("events", ThreadEvent),
+            ("sessions", TutoringSession),
+            ("loans", Loan),
+            ("actuals", MonthlyActual),
+        )
+    }
+
+
+def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
+    from workbench.lending.models import Loan
+    from workbench.mentoring.milestone_models import Milestone
+    from workbench.mentoring.models import CommentThread
+    from workbench.mentoring.phases import REPAYMENT
+    from workbench.mentoring.sessions import loan_tutoring
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "3 threads added" in result.output
+    first = mentoring_counts()
+    assert (first["threads"], first["comments"], first["events"]) == (3, 5, 1)
+    assert (first["sessions"], first["loans"], first["actuals"]) == (6, 1, 3)
+    threads = db.session.scalars(select(CommentThread).order_by(CommentThread.id)).all()
+    assert [(t.resolved, len(t.comments)) for t in threads] == [(False, 1), (False, 2), (True, 2)]
+    loan = db.session.scalars(select(Loan)).one()
+    assert loan.borrower.email == "aminata.toure@example.org"
+    given = db.session.scalars(select(Milestone).where(Milestone.loan_id == loan.id)).all()
+    assert any(m.due_on < date.today() and m.status == "pending" for m in given)  # overdue ones
+    assert [m.signed_off_at is not None for m in given if m.status == "done"] == [True]
+    assert loan_tutoring(loan).repayment.key == REPAYMENT
+    assert loan_tutoring(loan).repayment.state == "met"
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    assert mentoring_counts() == first
+    assert "0 threads added" in again.output
+    assert "0 sessions added" in again.output

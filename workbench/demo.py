@@ -15,6 +15,7 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.auth.services import create_user, find_user_by_email, hash_password
 from workbench.extensions import db
+from workbench.mentoring.demo import seed_mentoring
 from workbench.plans.demo import seed_plans
 from workbench.programme.models import Cohort
 from workbench.programme.services import (
@@ -158,4 +159,5 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     added["plans"] = seed_plans(trainees, mentors[0])
     db.session.flush()
+    added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
     return added

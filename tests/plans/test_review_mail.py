@@ -88,3 +88,31 @@ def test_a_refused_change_sends_nothing(signed_in: FlaskClient, trainee: User, m
     db.session.commit()
     assert signed_in.post(f"/plans/{empty.id}/submit").status_code == 303  # refused: the plan is incomplete
     assert mails("plan_submitted") == []
+
+
+def test_an_endorsement_reaches_the_trainee_with_the_note_and_the_next_step(
+    app, client: FlaskClient, trainee: User, mentor: User
+) -> None:
+    assign_mentor(trainee, mentor, None)
+    plan = ready_plan(trainee)
+    services.submit_plan(plan, trainee)
+    db.session.commit()
+    login_as(client, mentor)
+    note = "Piano solido: i clienti sono chiari.\nPronto per il microcredito."
+    assert client.post(f"/plans/{plan.id}/endorse", data={"endorse-note": note}).status_code == 303
+    [message] = mails("plan_endorsed")
+    assert (message.recipient_id, message.locale) == (trainee.id, "fr")  # the trainee's language
+    assert note in message.body_text
+    assert "Marco Bianchi" in message.body_text
+    assert f"/plans/{plan.id}\n" in message.body_text  # where the trainee applies
+    assert mails("plan_changes_requested") == []  # an endorsement is not a request for changes
+
+
+def test_an_endorsement_refused_sends_nothing(client: FlaskClient, trainee: User, mentor: User) -> None:
+    assign_mentor(trainee, mentor, None)
+    plan = ready_plan(trainee)
+    services.submit_plan(plan, trainee)
+    db.session.commit()
+    login_as(client, mentor)
+    assert client.post(f"/plans/{plan.id}/endorse", data={"endorse-note": "  "}).status_code == 422
+    assert mails("plan_endorsed") == []

@@ -34,6 +34,7 @@ from workbench.audit.services import record
 from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
+from workbench.mentoring import mail
 from workbench.mentoring.models import (
     STATE_AFTER,
     CommentMention,
@@ -291,6 +292,7 @@ def start_thread(
             "mentioned": [mention.user_id for mention in comment.mentions],
         },
     )
+    _tell(comment)
     return Posted(comment)
 
 
@@ -316,7 +318,16 @@ def reply(thread: CommentThread, *, author: User, body: str | None, token: str |
         author,
         after={"comment_id": comment.id, "mentioned": [mention.user_id for mention in comment.mentions]},
     )
+    _tell(comment)
     return Posted(comment)
+
+
+def _tell(comment: ThreadComment) -> None:
+    """E-mail the people who_to_tell names, with the comment, in the same transaction (a form posted twice
+    stores one comment and writes its mails once)."""
+    thread = comment.thread
+    section = template_of(thread.plan, thread.version).section(thread.section_key)
+    mail.comment_posted(comment, who_to_tell(comment), section)
 
 
 def _again(author: User, token: str) -> Posted:

@@ -1,6 +1,7 @@
 """Who hears by e-mail about a plan's review: the mentor when a plan is sent (the managers when the trainee
-has none yet), the trainee when it comes back with a note. Called by services.py in the same transaction as
-the change; notifications (below plans) writes the mail in each person's language."""
+has none yet), the trainee when it comes back with a note, or is endorsed as ready for credit (with the next
+step: apply for microcredit). Called by services.py in the same transaction as the change; notifications
+(below plans) writes the mail in each person's language."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ def changes_requested(plan: BusinessPlan, decision: ReviewDecision) -> None:
     notify(
         plan.owner,
         "plan_changes_requested",
+        plan=plan,
+        version=decision.version,
+        reviewer=decision.reviewer,
+        note=decision.note,
+    )
+
+
+def endorsed(plan: BusinessPlan, decision: ReviewDecision) -> None:
+    notify(
+        plan.owner,
+        "plan_endorsed",
         plan=plan,
         version=decision.version,
         reviewer=decision.reviewer,

@@ -395,13 +395,15 @@ MAX_NOTE_CHARACTERS = 4000
 
 def request_changes(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecision:
     """The reviewer sends the latest version back with a note saying what to change: a decision row."""
-    return _decide(
+    decision = _decide(
         plan,
         reviewer,
         Decision.CHANGES_REQUESTED,
         note,
         missing_note=_("Say what the trainee should change."),
     )
+    mail.changes_requested(plan, decision)
+    return decision
 
 
 def endorse_plan(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecision:
@@ -417,6 +419,7 @@ def endorse_plan(plan: BusinessPlan, reviewer: User, note: str) -> ReviewDecisio
         missing_note=_("Say why the plan is ready for credit: the trainee and the loan officer read it."),
     )
     events.plan_endorsed.send(decision, actor=reviewer)
+    mail.endorsed(plan, decision)
     return decision
 
 
@@ -455,7 +458,6 @@ def _decide(
         except IntegrityError as error:
             raise DomainError({"": decided_message(_decision_on(latest.id))}) from error
         change.also.update(version=status.version, note=note, decision_id=decision.id)
-    mail.changes_requested(plan, decision)
     return decision
 
 
