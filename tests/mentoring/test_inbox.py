@@ -56,7 +56,7 @@ def test_everyone_has_an_inbox_in_the_navigation(client: FlaskClient, people, of
     for person in (people.trainee, people.mentor, officer, manager):
         login_as(client, person)
         html = page(client.get("/inbox"))
-        assert '<a href="/inbox" aria-current="page">Inbox' in html
+        assert '<a href="/inbox" aria-current="page">' in html  # in each person's language
     assert badge(html) == 0
 
 
