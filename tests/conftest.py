@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import Connection, create_engine, text
 
@@ -164,3 +165,15 @@ def signed_in(request: pytest.FixtureRequest, client: FlaskClient) -> FlaskClien
     person = getattr(request, "param", None) or (marker.args[0] if marker else "trainee")
     login_as(client, request.getfixturevalue(person))
     return client
+
+
+@pytest.fixture
+def english_readers(request: pytest.FixtureRequest, app_context: None) -> Iterator[None]:
+    """The test reads the app's words in English: the role fixtures it uses read English pages, and messages
+    made outside a request are English. For tests written against the English wording of a message."""
+    for name in ("trainee", "mentor", "officer", "manager"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).locale = "en"
+    db.session.commit()
+    with force_locale("en"):
+        yield

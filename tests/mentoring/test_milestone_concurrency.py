@@ -25,6 +25,8 @@ from workbench.mentoring.milestone_models import BUILTIN_TEMPLATES, Milestone, M
 from workbench.programme.models import Cohort
 from workbench.programme.services import assign_mentor, enrol
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 HTMX = {"HX-Request": "true"}
 
 
@@ -94,6 +96,7 @@ def test_a_double_click_on_done_stores_it_once(app: Flask, mentee: User) -> None
 def test_done_and_waived_at_the_same_moment_one_of_them_holds(
     app: Flask, mentee: User, mentor: User, manager: User
 ) -> None:
+
     mentor_tab, manager_tab = browsers(app, mentor, manager)
     for round_ in range(ROUNDS):
         milestone_id = new_milestones(mentee, round_)["chamber_of_commerce"]

@@ -33,6 +33,8 @@ from workbench.programme.models import Cohort
 from workbench.programme.services import assign_mentor, enrol
 from workbench.timeutil import programme_day, programme_today
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 HTMX = {"HX-Request": "true"}
 DISBURSED = date(2027, 1, 15)
 
@@ -261,10 +263,10 @@ def test_overdue_is_pending_and_due_before_today(loan, mentee: User, mentor: Use
     assert "overdue" not in stored
 
 
-def test_today_is_the_calendar_day_in_rome() -> None:
+def test_today_is_the_calendar_day_in_rome(app_context: None) -> None:
     assert programme_day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2027, 1, 1)
-    assert programme_today(datetime(2027, 7, 1, 21, 59, tzinfo=UTC)) == date(2027, 7, 1)
-    assert programme_today(datetime(2027, 7, 1, 22, 0, tzinfo=UTC)) == date(2027, 7, 2)
+    assert programme_day(datetime(2027, 7, 1, 21, 59, tzinfo=UTC)) == date(2027, 7, 1)
+    assert programme_day(datetime(2027, 7, 1, 22, 0, tzinfo=UTC)) == date(2027, 7, 2)
 
 
 def test_overdue_counts_and_milestones_of_many_trainees_take_constant_queries(
@@ -673,6 +675,7 @@ def test_a_template_form_refuses_bad_values_at_their_fields(signed_in: FlaskClie
 def test_a_built_in_keeps_its_translated_title_unless_the_manager_types_another(
     signed_in: FlaskClient,
 ) -> None:
+
     signed_in.get("/milestones/templates")
     vat = template("vat_number")
     form = {"responsible_role": "trainee", "event": "plan_endorsed", "offset_days": "20", "position": "10"}

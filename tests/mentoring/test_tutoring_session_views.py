@@ -20,6 +20,8 @@ from workbench.mentoring import sessions as services
 from workbench.mentoring.models import TutoringSession
 from workbench.programme.services import assign_mentor
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 HTMX = {"HX-Request": "true"}
 SCRIPT = "<script>alert(1)</script>"
 

@@ -25,6 +25,8 @@ from workbench.mentoring.models import SessionService, TutoringSession
 from workbench.mentoring.phases import MET, MISSED, OPEN
 from workbench.programme.services import assign_mentor
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 
 @pytest.fixture
 def mentee(trainee: User, mentor: User) -> User:

@@ -21,6 +21,8 @@ from workbench.mentoring import sessions as services
 from workbench.mentoring.models import SessionService, TutoringSession
 from workbench.programme.services import assign_mentor
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 HTMX = {"HX-Request": "true"}
 
 

@@ -27,6 +27,8 @@ from workbench.plans.review import endorsements_of, review_state
 from workbench.programme.models import Cohort
 from workbench.programme.services import add_mentor, assign_mentor, complete_training, enrol, enrolment_of
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 HTMX = {"HX-Request": "true"}
 WHY = "Clear customers, cash holds in the slow months.\nWatch the rent."
 
@@ -444,6 +446,7 @@ def trained(trainee: User) -> None:
 def test_my_path_shows_the_endorsement_and_the_next_step(
     signed_in: FlaskClient, sent, trainee, mentor
 ) -> None:
+
     trained(trainee)
     before = page(signed_in.get("/path"))
     assert "endorsed version 1" not in before
