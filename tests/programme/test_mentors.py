@@ -37,6 +37,8 @@ from workbench.programme.services import (
 )
 from workbench.timeutil import utcnow
 
+pytestmark = pytest.mark.usefixtures("english_readers")
+
 
 def page(response) -> str:
     return html_lib.unescape(response.get_data(as_text=True))
