@@ -26,3 +26,12 @@ def test_the_web_benchmarks_run_and_report_their_ratio(capsys: pytest.CaptureFix
     recompute = [line for line in lines if "recompute" in line]
     assert recompute
     assert all(" of web: trivial endpoint" in line for line in recompute)
+
+
+def test_the_mentor_home_benchmark_reports_its_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-k", "web:", "--repeat", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    [home] = [line for line in lines if "mentor's home" in line]
+    assert home.startswith("web: mentor's home, 30 mentees (GET /mentees)")
+    assert " of web: trivial endpoint" in home
+    assert "target <= x10" in home

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -558,3 +558,66 @@ def who_to_tell(comment: ThreadComment) -> list[Notice]:
         reason = "mention" if person.id in mentioned else "thread" if first else "reply"
         notices.append(Notice(person, reason, comment))
     return notices
+
+
+# --- who each open thread waits for ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A trainee's open threads by who is to answer: a mentor (the latest comment is not a current mentor's:
+    the trainee's, or a loan officer's) or the trainee (the latest comment is a current mentor's)."""
+
+    for_mentor: int = 0
+    for_trainee: int = 0
+
+
+def waiting_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Waiting]:
+    """Each trainee's open threads on their plans, counted by who is to answer, in one query whatever the
+    number of trainees and threads."""
+    ids = list(trainee_ids)
+    if not ids:
+        return {}
+    latest_comment = (
+        select(ThreadComment.thread_id, func.max(ThreadComment.id).label("comment_id"))
+        .group_by(ThreadComment.thread_id)
+        .subquery()
+    )
+    latest_event = (
+        select(ThreadEvent.thread_id, func.max(ThreadEvent.sequence).label("sequence"))
+        .group_by(ThreadEvent.thread_id)
+        .subquery()
+    )
+    from_mentor = case((MentorAssignment.id.is_(None), False), else_=True)
+    rows = db.session.execute(
+        select(BusinessPlan.owner_id, from_mentor.label("from_mentor"), func.count(CommentThread.id))
+        .select_from(CommentThread)
+        .join(BusinessPlan, BusinessPlan.id == CommentThread.plan_id)
+        .join(latest_comment, latest_comment.c.thread_id == CommentThread.id)
+        .join(ThreadComment, ThreadComment.id == latest_comment.c.comment_id)
+        .outerjoin(latest_event, latest_event.c.thread_id == CommentThread.id)
+        .outerjoin(
+            ThreadEvent,
+            and_(ThreadEvent.thread_id == CommentThread.id, ThreadEvent.sequence == latest_event.c.sequence),
+        )
+        .outerjoin(
+            MentorAssignment,
+            and_(
+                MentorAssignment.trainee_id == BusinessPlan.owner_id,
+                MentorAssignment.mentor_id == ThreadComment.author_id,
+                MentorAssignment.ended_at.is_(None),
+            ),
+        )
+        .where(
+            BusinessPlan.owner_id.in_(ids),
+            or_(ThreadEvent.kind.is_(None), ThreadEvent.kind != ThreadEventKind.RESOLVED.value),
+        )
+        .group_by(BusinessPlan.owner_id, from_mentor)
+    ).all()
+    counts: dict[int, dict[bool, int]] = {}
+    for owner_id, by_mentor, count in rows:
+        counts.setdefault(owner_id, {})[bool(by_mentor)] = count
+    return {
+        i: Waiting(for_mentor=counts.get(i, {}).get(False, 0), for_trainee=counts.get(i, {}).get(True, 0))
+        for i in ids
+    }

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workbench import events
@@ -493,12 +494,15 @@ def already_sent_back() -> str:
     return _("This plan was already sent back to the trainee: it is no longer waiting for review.")
 
 
-def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
+def journey_facts(
+    user_ids: list[int], plans: dict[int, list[BusinessPlan]] | None = None
+) -> dict[int, dict[str, datetime]]:
     """For each trainee, when they first had a plan ready (complete, or sent for review: "plan_drafted"),
     when they first sent one ("plan_submitted") and, while a plan's latest version is endorsed as ready for
     credit, when that endorsement was made ("plan_endorsed"; a plan changed and sent again after its
     endorsement waits for review again, and so does this step). A plan just started is not drafted, whatever
-    its template filled in: completeness is the checklist's, counted on what the person did."""
+    its template filled in: completeness is the checklist's, counted on what the person did. ``plans``: their
+    plans_of(user_ids), when the caller has loaded them already."""
     facts: dict[int, dict[str, datetime]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return facts
@@ -510,11 +514,14 @@ def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
             .group_by(PlanVersion.plan_id)
         ).all()
     )
-    for owner_id, plans in plans_of(user_ids).items():
-        sent = [first_sent[plan.id] for plan in plans if plan.id in first_sent]
+    plans = plans_of(user_ids, answers=False) if plans is None else plans
+    # Only the plans never sent need their answers (the checklist): loaded for them alone, in one query.
+    load_answers([plan for owned in plans.values() for plan in owned if plan.id not in first_sent])
+    for owner_id, owned in plans.items():
+        sent = [first_sent[plan.id] for plan in owned if plan.id in first_sent]
         ready = sent + [
             plan.updated_at
-            for plan in plans
+            for plan in owned
             if plan.id not in first_sent and all(item.done for item in plan_checklist(plan))
         ]
         if ready:
@@ -526,8 +533,9 @@ def journey_facts(user_ids: list[int]) -> dict[int, dict[str, datetime]]:
     return facts
 
 
-def plans_of(owner_ids: list[int]) -> dict[int, list[BusinessPlan]]:
-    """Each person's plans, most recently changed first (one query)."""
+def plans_of(owner_ids: list[int], *, answers: bool = True) -> dict[int, list[BusinessPlan]]:
+    """Each person's plans, most recently changed first (one query, and one for their answers unless
+    ``answers`` is False: lists that show no answer skip reading every answer of every plan)."""
     found: dict[int, list[BusinessPlan]] = {}
     if not owner_ids:
         return found
@@ -536,6 +544,20 @@ def plans_of(owner_ids: list[int]) -> dict[int, list[BusinessPlan]]:
         .where(BusinessPlan.owner_id.in_(owner_ids))
         .order_by(BusinessPlan.updated_at.desc())
     )
+    if not answers:
+        query = query.options(lazyload(BusinessPlan.answers))
     for plan in db.session.scalars(query):
         found.setdefault(plan.owner_id, []).append(plan)
     return found
+
+
+def load_answers(plans: list[BusinessPlan]) -> None:
+    """The answers of the plans that have not read them yet, in one query for all."""
+    missing = {plan.id: plan for plan in plans if "answers" not in plan.__dict__}
+    if not missing:
+        return
+    found: dict[int, list[PlanAnswer]] = {plan_id: [] for plan_id in missing}
+    for answer in db.session.scalars(select(PlanAnswer).where(PlanAnswer.plan_id.in_(missing))):
+        found[answer.plan_id].append(answer)
+    for plan_id, plan in missing.items():
+        set_committed_value(plan, "answers", found[plan_id])

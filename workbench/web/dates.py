@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, to_user_timezone
 
 from workbench.timeutil import as_utc
 
@@ -15,9 +15,15 @@ def day(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = as_utc(value)
-        return format_date(value, fmt)  # flask-babel converts to the display zone
-    return format_date(value, fmt)
+        value = to_user_timezone(as_utc(value)).date()  # the day in the display zone
+    return _day(value, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, fmt: str, locale: str) -> str:
+    """day in ``locale``: a list of 30 people shows the same few days again and again, each written once
+    (Babel reads the locale's month names anew at every call)."""
+    return babel_format_date(value, fmt, locale=locale)
 
 
 def moment(value: datetime | None, fmt: str = "short") -> str:

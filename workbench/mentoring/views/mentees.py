@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from workbench.auth.roles import Role
 from workbench.lending.services import loans_by_borrower
+from workbench.mentoring.home import mentee_rows
 from workbench.mentoring.views import bp, load_mentee
 from workbench.mentoring.views.sessions import sessions_section
 from workbench.plans.review import review_statuses
@@ -14,7 +15,6 @@ from workbench.programme.journey import trainee_path
 from workbench.programme.services import (
     cohorts_by_trainee,
     current_assignment,
-    mentees_of,
     mentors_by_trainee,
 )
 from workbench.web.decorators import role_required
@@ -24,28 +24,8 @@ from workbench.web.templating import render
 @bp.get("/mentees")
 @role_required(Role.MENTOR)
 def mentees():
-    assignments = mentees_of(current_user)
-    trainee_ids = [a.trainee_id for a in assignments]
-    enrolments = cohorts_by_trainee(trainee_ids)
-    facts = journey_facts(trainee_ids)
-    plans = plans_of(trainee_ids)
-    statuses = review_statuses(plan.id for owned in plans.values() for plan in owned)
-    rows = []
-    for assignment in assignments:
-        enrolment = enrolments.get(assignment.trainee_id)
-        path = trainee_path(enrolment, facts[assignment.trainee_id])
-        current = next((s for s in path if s.state == "next"), None)
-        owned = plans.get(assignment.trainee_id, [])
-        rows.append(
-            {
-                "assignment": assignment,
-                "enrolment": enrolment,
-                "next": current,
-                "plans": [(plan, statuses[plan.id]) for plan in owned],
-                "to_review": [plan for plan in owned if statuses[plan.id].waiting],
-            }
-        )
-    return render("mentoring/mentees.html", rows=rows)
+    """The mentor's home: each mentee with what waits for the mentor first (see mentoring.home)."""
+    return render("mentoring/mentees.html", rows=mentee_rows(current_user))
 
 
 @bp.get("/mentees/<int:user_id>")
