@@ -18,11 +18,14 @@ from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.mentoring import comments
 from workbench.mentoring.milestone_models import MilestoneEvent
-from workbench.mentoring.milestones import ensure_builtin_templates, give_milestones, today_in_rome
+from workbench.mentoring.milestones import ensure_builtin_templates, give_milestones
 from workbench.mentoring.models import ThreadEventKind
 from workbench.plans.services import submit_plan
 from workbench.programme.models import Cohort
 from workbench.programme.services import assign_mentor, enrol
+from workbench.timeutil import programme_today
+
+pytestmark = pytest.mark.usefixtures("english_readers")
 
 #: The page's statements, whatever the number of mentees (login, navigation, then one per kind of fact).
 MAX_STATEMENTS = 20
@@ -60,7 +63,7 @@ def mentee(cohort: Cohort, mentor: User, n: int, *, loan: bool = False) -> User:
     comments.change_state(done, ThreadEventKind.RESOLVED, actor=mentor, seen=0)
     logged(trainee, mentor, days_ago(3 + n % 5))
     # Due 30, 60 and 91 days after a start 100 days ago: three overdue.
-    start = today_in_rome() - timedelta(days=100)
+    start = programme_today() - timedelta(days=100)
     give_milestones(MilestoneEvent.LOAN_DISBURSED, trainee_id=trainee.id, start=start, actor=None)
     if loan:
         disbursed_loan(trainee)

@@ -124,13 +124,14 @@ class PlanSession:
         from workbench.auth.roles import Role
         from workbench.auth.services import create_user
         from workbench.extensions import db
-        from workbench.lending.services import programme_today, record_disbursement
+        from workbench.lending.services import record_disbursement
         from workbench.mentoring import comments, sessions
         from workbench.mentoring.milestone_models import MilestoneEvent
         from workbench.mentoring.milestones import give_milestones
         from workbench.mentoring.models import ThreadEventKind
         from workbench.plans import services
         from workbench.programme.services import assign_mentor, create_cohort, enrol
+        from workbench.timeutil import programme_today
 
         with self.app.app_context():
             today = programme_today()

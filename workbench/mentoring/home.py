@@ -13,7 +13,7 @@ from datetime import date
 from workbench.auth.models import User
 from workbench.finance.schedule import Installment
 from workbench.lending.models import Loan
-from workbench.lending.services import loans_by_borrower, next_installment, programme_today, schedule_of
+from workbench.lending.services import loans_by_borrower, next_installment, schedule_of
 from workbench.mentoring.comments import Waiting, waiting_by_trainee
 from workbench.mentoring.milestones import overdue_counts
 from workbench.mentoring.models import TutoringSession
@@ -24,6 +24,7 @@ from workbench.plans.services import journey_facts, plans_of
 from workbench.programme.journey import PathStep, trainee_path
 from workbench.programme.models import Enrolment, MentorAssignment
 from workbench.programme.services import cohorts_by_trainee, mentees_of
+from workbench.timeutil import programme_today
 
 
 @dataclass(frozen=True)
