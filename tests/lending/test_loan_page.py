@@ -61,6 +61,12 @@ def test_the_borrower_their_mentor_officers_and_managers_see_the_loan(
     assert loan.borrower.full_name in page
     assert f"/loans/{loan.id}/actuals" in page
     assert f"/loans/{loan.id}/monitoring-report" in page
+    # the services the rules require come from mentoring, loaded in place, a plain link without JavaScript
+    assert f'hx-get="/loans/{loan.id}/tutoring"' in page
+    assert f'href="/loans/{loan.id}/tutoring"' in page
+    fragment = client.get(f"/loans/{loan.id}/tutoring", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert 'id="loan-tutoring"' in fragment.get_data(as_text=True)
 
 
 def test_nobody_else_learns_the_loan_exists(client: FlaskClient, loan: Loan) -> None:
