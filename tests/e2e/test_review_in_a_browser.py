@@ -41,7 +41,7 @@ def test_the_mentor_sends_a_plan_back_and_an_empty_note_is_told_in_place(
     db.session.commit()
 
     log_in(phone, mentor, "mentees")
-    expect(phone.get_by_text("waits for your review")).to_be_visible()
+    expect(phone.get_by_text("1 plan waits for your review")).to_be_visible()
     phone.get_by_role("link", name="Sartoria").click()
     phone.wait_for_url(f"**/plans/{plan.id}")
     phone.get_by_role("button", name="Ask for changes").click()
