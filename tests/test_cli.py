@@ -200,13 +200,14 @@ def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
     from workbench.mentoring.models import CommentThread
     from workbench.mentoring.phases import REPAYMENT
     from workbench.mentoring.sessions import loan_tutoring
+    from workbench.timeutil import programme_day
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "3 threads added" in result.output
     first = mentoring_counts()
     assert (first["threads"], first["comments"], first["events"]) == (3, 5, 1)
-    assert (first["sessions"], first["loans"], first["actuals"]) == (6, 1, 3)
+    assert (first["sessions"], first["loans"], first["actuals"]) == (8, 1, 3)
     threads = db.session.scalars(select(CommentThread).order_by(CommentThread.id)).all()
     assert [(t.resolved, len(t.comments)) for t in threads] == [(False, 1), (False, 2), (True, 2)]
     loan = db.session.scalars(select(Loan)).one()
@@ -214,8 +215,12 @@ def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
     given = db.session.scalars(select(Milestone).where(Milestone.loan_id == loan.id)).all()
     assert any(m.due_on < date.today() and m.status == "pending" for m in given)  # overdue ones
     assert [m.signed_off_at is not None for m in given if m.status == "done"] == [True]
-    assert loan_tutoring(loan).repayment.key == REPAYMENT
-    assert loan_tutoring(loan).repayment.state == "met"
+    tutoring = loan_tutoring(loan)
+    assert tutoring.repayment.key == REPAYMENT
+    assert (tutoring.assessment.state, tutoring.repayment.state) == ("met", "met")
+    # the plan was sent and endorsed before the payout, as the journey goes
+    [sent] = loan.plan_version.plan.versions
+    assert programme_day(sent.submitted_at) < loan.disbursed_on
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0, again.output
     assert mentoring_counts() == first

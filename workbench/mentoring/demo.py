@@ -1,6 +1,7 @@
 """Demo mentoring for the first trainees with plans: comment threads (one waiting for the trainee, one
 answered, one resolved), tutoring sessions in the assessment phase, and one financed trainee (the endorsed
-plan of the demo) with sessions in both phases and a few months of actuals, one far behind. Milestones follow
+plan of the demo, sent and endorsed months before its payout) with sessions in both phases and a few months
+of actuals, one far behind. Milestones follow
 from the journey events (enrolment, endorsement, payout) as for anyone.
 
 Idempotent: threads and comments carry fixed form tokens, sessions fixed submission keys, the loan is one per
@@ -29,10 +30,16 @@ from workbench.mentoring.plan_actual import open_months
 from workbench.plans.models import BusinessPlan, PlanVersion
 from workbench.plans.review import review_status
 
-#: How long ago the financed trainee's loan was paid out. The demo sends and endorses that plan when it runs
-#: (versions are frozen, so their dates cannot be set back): the sessions and actuals of the loan fall in the
-#: repayment phase, and the assessment phase shows on the plans still under review.
+#: How long ago the financed trainee's loan was paid out; the plan was sent and endorsed before that
+#: (plans.demo), so the loan's assessment phase has its sessions and the repayment phase its own.
 PAID_OUT_DAYS_AGO = 105
+
+#: Sessions of the assessment phase, between the first sending and the payout: (days before the payout,
+#: minutes, services, notes).
+ASSESSMENT_SESSIONS = (
+    (40, 60, ("strategy", "diagnosis"), "Lettura del piano: clienti, furgone e costi fissi."),
+    (20, 45, ("training", "sales"), "Preventivi per le consegne e prima nota di cassa."),
+)
 
 #: (days after the payout, minutes, services, notes).
 LOAN_SESSIONS = (
@@ -155,6 +162,10 @@ def seed_mentoring(trainees: list[User], mentor: User, officer: User) -> dict[st
                 actor=officer,
             )
             added["loans"] += 1
+        for days, minutes, services, notes in ASSESSMENT_SESSIONS:
+            added["sessions"] += _log(
+                trainee, mentor, loan.disbursed_on - timedelta(days=days), minutes, services, notes
+            )
         for days, minutes, services, notes in LOAN_SESSIONS:
             held_on = loan.disbursed_on + timedelta(days=days)
             if held_on <= today:

@@ -8,6 +8,12 @@ from workbench.auth.models import User
 from workbench.extensions import db
 from workbench.plans import services
 from workbench.plans.models import BusinessPlan
+from workbench.timeutil import back_in_time
+
+#: The endorsed plan is the one the demo finances: sent this many days ago and endorsed ENDORSED_DAYS_AGO,
+#: before the loan's payout (mentoring.demo), so its assessment phase and milestones have their real dates.
+SENT_DAYS_AGO = 150
+ENDORSED_DAYS_AGO = 140
 
 #: (business type, how far the plan has gone) for the first trainees of the demo cohort, in order.
 DEMO_PLANS = (
@@ -35,14 +41,18 @@ def seed_plans(trainees: list[User], mentor: User) -> int:
         if stage == "complete":
             continue
         db.session.flush()
-        services.submit_plan(plan, trainee)
         if stage == "endorsed":
-            services.endorse_plan(
-                plan,
-                mentor,
-                "Piano solido: i clienti sono chiari e la cassa regge anche nei mesi lenti. Pronto per il "
-                "microcredito; da seguire i costi del furgone.",
-            )
+            with back_in_time(SENT_DAYS_AGO):
+                services.submit_plan(plan, trainee)
+            with back_in_time(ENDORSED_DAYS_AGO):
+                services.endorse_plan(
+                    plan,
+                    mentor,
+                    "Piano solido: i clienti sono chiari e la cassa regge anche nei mesi lenti. "
+                    "Pronto per il microcredito; da seguire i costi del furgone.",
+                )
+            continue
+        services.submit_plan(plan, trainee)
         if stage in {"changes_requested", "resubmitted"}:
             services.request_changes(
                 plan, mentor, "Spiega meglio chi sono i tuoi clienti e controlla i costi fissi mensili."
