@@ -1,22 +1,14 @@
-"""The loan officer's home (applications waiting for a score or a decision) and a loan's record.
-
-Load -> check -> act: a view loads the loan and asks a predicate from permissions.py; a loan the person may
-not see is a 404 exactly like a missing one, so ids reveal nothing.
-"""
+"""The loan officer's home (applications waiting for a score or a decision) and a loan's record."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
-from workbench.extensions import db
 from workbench.finance.schedule import schedule_totals
-from workbench.lending.models import Loan
-from workbench.lending.permissions import can_view_loan
 from workbench.lending.services import due_so_far, next_installment, schedule_of
 from workbench.plans.financials import METHOD_LABELS
 from workbench.plans.permissions import can_view_plan
@@ -25,21 +17,13 @@ from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
 from workbench.web.templating import render
 
-bp = Blueprint("lending", __name__)
+from . import bp, load_loan
 
 #: How the money went out, as people read it (lending/services.py METHODS).
 DISBURSEMENT_METHOD_LABELS = {
     "bank_transfer": _l("Bank transfer"),
     "cheque": _l("Cheque"),
 }
-
-
-def load_loan(loan_id: int) -> Loan:
-    """The loan, if the current person may see it; otherwise 404, as for a loan that does not exist."""
-    loan = db.session.get(Loan, loan_id)
-    if loan is None or not can_view_loan(current_user, loan):
-        abort(404)
-    return loan
 
 
 @bp.get("/queue")
