@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import select as io_select
 import signal
 import time
@@ -27,7 +28,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -494,6 +496,86 @@ class Outcome:
     seconds: float
     error: str | None  # the traceback summary of an exception that escaped the app, or "stuck"
     location: str = ""
+    #: Tables the request committed writes to, and "table.parameter" of written values holding a NUL byte.
+    wrote: frozenset[str] = frozenset()
+    nul: frozenset[str] = frozenset()
+
+
+# --- what a request committed ------------------------------------------------------------------------------
+#
+# The request runs in a forked child; listeners on every engine note each INSERT, UPDATE and DELETE the child
+# executes, keep the ones its transaction commits (a rolled-back transaction or savepoint drops its own), and
+# hand them back with the outcome. That answers "did a refused request change a table?" and "was a NUL byte
+# stored?" without reading every table before and after each request.
+
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_committed: dict[str, Any] = {"on": False, "tables": set(), "nul": set()}
+
+
+def _pending(conn) -> list:
+    return conn.info.setdefault("fuzz_writes", [])
+
+
+def _marks(conn) -> list[int]:
+    return conn.info.setdefault("fuzz_savepoints", [])
+
+
+def _parameters(parameters: Any) -> list[tuple[str, Any]]:
+    if isinstance(parameters, dict):
+        return list(parameters.items())
+    if isinstance(parameters, list | tuple):
+        if parameters and isinstance(parameters[0], dict | list | tuple):
+            return [pair for row in parameters for pair in _parameters(row)]
+        return [(str(index), value) for index, value in enumerate(parameters)]
+    return []
+
+
+def _stores_nul(value: Any) -> bool:
+    """A NUL in a text value, or in a JSON value (serialised before it reaches the driver)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return False  # binary columns may hold any byte
+    return isinstance(value, str) and ("\x00" in value or "\\u0000" in value)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, _cursor, statement, parameters, _context, _executemany) -> None:
+    if not _committed["on"] or not (match := _WRITE.match(statement)):
+        return
+    table = match.group(1)
+    nul = {f"{table}.{name}" for name, value in _parameters(parameters) if _stores_nul(value)}
+    _pending(conn).append((table, nul))
+
+
+@event.listens_for(Engine, "commit")
+def _keep_writes(conn) -> None:
+    for table, nul in _pending(conn):
+        _committed["tables"].add(table)
+        _committed["nul"].update(nul)
+    _pending(conn).clear()
+    _marks(conn).clear()
+
+
+@event.listens_for(Engine, "rollback")
+def _drop_writes(conn) -> None:
+    _pending(conn).clear()
+    _marks(conn).clear()
+
+
+@event.listens_for(Engine, "savepoint")
+def _mark_savepoint(conn, _name) -> None:
+    _marks(conn).append(len(_pending(conn)))
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _drop_savepoint_writes(conn, _name, _context) -> None:
+    if _marks(conn):
+        del _pending(conn)[_marks(conn).pop() :]
+
+
+@event.listens_for(Engine, "release_savepoint")
+def _keep_savepoint_writes(conn, _name, _context) -> None:
+    if _marks(conn):
+        _marks(conn).pop()
 
 
 def in_child(work: Callable[[], Any], seconds: float = HARD_SECONDS) -> tuple[bool, Any]:
@@ -539,15 +621,19 @@ def send(client: FlaskClient, method: str, url: str, data=None, headers=None) ->
     """One request, timed, in a child process; an exception escaping the app is caught and summarised."""
 
     def work() -> Outcome:
+        _committed["on"] = True
         started = time.perf_counter()
         try:
             response = client.open(url, method=method, data=data, headers=headers or {})
         except Exception as error:  # the app let it escape: a 500 in production
-            return Outcome(None, time.perf_counter() - started, summarise(error))
-        response.close()
-        return Outcome(
-            response.status_code, time.perf_counter() - started, None, response.headers.get("Location", "")
-        )
+            outcome = Outcome(None, time.perf_counter() - started, summarise(error))
+        else:
+            response.close()
+            seconds = time.perf_counter() - started
+            outcome = Outcome(response.status_code, seconds, None, response.headers.get("Location", ""))
+        outcome.wrote = frozenset(_committed["tables"])
+        outcome.nul = frozenset(_committed["nul"])
+        return outcome
 
     started = time.perf_counter()
     finished, outcome = in_child(work)
