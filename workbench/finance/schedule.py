@@ -256,9 +256,9 @@ def amortise_with(
         else:
             rate = annual_rate / _TWELVE
             level = principal * rate / (1 - (1 + rate) ** -amortising)
-        payment = level.quantize(unit, rounding=mode)
+        payment = level.quantize(unit, rounding=mode).quantize(CENT)  # amounts keep two places
     else:
-        share = (principal / amortising).quantize(unit, rounding=mode)
+        share = (principal / amortising).quantize(unit, rounding=mode).quantize(CENT)
     if flat:  # the total flat interest is rounded once; the last installment's interest completes it
         exact = [principal * annual_rate * days / year for days, year in fractions]
         flat_interest = [amount.quantize(CENT, rounding=mode) for amount in exact]
