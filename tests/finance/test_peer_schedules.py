@@ -12,11 +12,16 @@ those 8, the conventions without which it no longer matches:
 - rounding "half_even" (Fineract rounds 15.625 to 15.62): 2 cases;
 - day_count "actual/365": 1 case.
 
-Figures that no convention here reproduces are left out and said so next to their case: numpy-financial
-keeps unrounded balances, so the last interest of its ``ipmt`` example is 1.49 where a schedule rounded to
-the cent every month gives 1.48; Fineract's progressive loans on actual days (ProgressiveEMICalculatorTest,
-15.678 % on 365 days) compute the level installment from the actual-day rate factors (17.43 where the
-nominal monthly rate gives 17.44), a method this schedule does not offer.
+Figures that no convention here reproduces are left out (the first two noted next to their case):
+
+- numpy-financial's ``ipmt`` example keeps unrounded balances: its last interest is 1.49 where a schedule
+  rounded to the cent every month gives 1.48;
+- Excel's CUMIPMT example sums unrounded interest: 11,135.23 for months 13..24 against 11,135.21 here;
+- numpy-financial's test_ppmt (55,000 at 10 % over 60 months) gives a first principal of 710.25 from the
+  unrounded installment 1,168.5875; with the installment rounded to 1,168.59 it is 710.26;
+- Fineract's progressive loans on actual days (ProgressiveEMICalculatorTest,
+  testEMICalculation_CheckEmiButNewEmiNotBetterThanOriginal: 100 at 15.678 % on 365 days) compute the level
+  installment from the actual-day rate factors: 17.43 where the nominal monthly rate gives 17.44.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Loan repayment schedules: French annuity or Italian equal principal, with an interest-only grace period.
+"""Loan repayment schedules: French annuity or Italian equal principal, with a grace period.
 
-Conventions (the ones written on the contract):
+Conventions (the ones written on the contract; these are the defaults, :class:`~.conventions.Conventions`
+changes them, see below):
 
 - Monthly periods; periodic rate r = annual_rate / 12 (30/360, simple monthly interest, no interest on
   interest).
@@ -14,6 +15,29 @@ Conventions (the ones written on the contract):
 - The last installment repays whatever principal is left, so principals sum exactly to P and the final balance
   is 0.00. A principal never exceeds the balance nor drops below zero, so no amount is negative.
 - Due date of installment k = first_due plus k - 1 months, same day of the month, clamped to the month's end.
+
+Other conventions (``build_schedule(..., conventions=..., disbursed_on=...)``, values in
+:mod:`.conventions`):
+
+- ``day_count`` "actual/365": interest of installment k = balance x annual_rate x actual days from the
+  previous due date (for k = 1: from the disbursement with "actual_days", else from one month before the
+  first due date) to its due date / 365. The level installment A is still computed with r = annual_rate / 12
+  (the rate the contract quotes); A - interest then varies a little and the last installment absorbs it.
+- ``first_period`` "actual_days": the first period runs from ``disbursed_on`` to ``first_due`` (1 to
+  MAX_FIRST_PERIOD_DAYS days): its interest is balance x annual_rate x days / 365 under actual/365, or
+  x 30E/360 days / 360 under 30/360 (:func:`days_30e_360`); the later months are whole.
+- ``rounding`` "half_even": every rounding above (interest, installment, share) is banker's rounding.
+- ``installment_unit`` 1: A (annuity) or P / n (equal principal) is rounded to whole euros with the chosen
+  rounding; principals and interest stay in cents, and the last installment takes the remainder.
+- ``interest`` "flat": the interest of every installment, grace included, is P x annual_rate x the period's
+  fraction of a year (1/12, or its days as above), rounded; the last installment's interest makes the total
+  equal to the total flat interest rounded once (never below zero). An annuity then totals
+  A = P / n + P x r (rounded to the unit): its principal is A - interest.
+- ``grace`` "deferred": the grace installments are 0.00 (no principal, no interest); the interest of the
+  grace months, computed as above, is spread over the n amortising installments in equal cents (the last
+  takes the remainder) and added to their interest. It earns no interest itself, so the principal schedule
+  and the total interest are those of "interest_only".
+- ``late_tolerance_days`` does not change the schedule (see :func:`~.portfolio.loan_position`).
 """
 
 from __future__ import annotations
