@@ -111,6 +111,14 @@ def test_a_loan_repaid_with_less_has_a_negative_rate_and_no_minus_zero():
     assert not rate.is_signed()
 
 
+def test_of_several_rates_the_positive_one_nearest_to_zero_is_chosen():
+    # 1,000 - 3,000 v + 2,200 v^2 = 0 with v = 1 / (1 + X): X = 27.64 % or X = 72.36 %.
+    flows = [(0, 1000), (1, -3000), (2, 2200)]
+    assert annual_percentage_rate_by_periods(flows) == D("0.2764")
+    # -1,000 + 2,100 v - 1,100 v^2: X = 0 % (v = 1) or X = 10 % (v = 1/1.1): zero is the nearest.
+    assert annual_percentage_rate_by_periods([(0, -1000), (1, 2100), (2, -1100)]) == 0
+
+
 @pytest.mark.parametrize(
     "flows",
     [

@@ -22,8 +22,8 @@ The rate is the X of the basic equation of Directive 2008/48/EC, Annex I, writte
   fixed grid for a sign change, which is then narrowed by bisection to the float precision; the last digit
   is decided in 40-digit Decimal arithmetic at the rounding boundary, so the rounding is exact even when the
   root lies close to a boundary. Every loop is bounded. When the flows balance at several rates, the one
-  nearest to zero is returned (a positive one before a negative one), the rule of the UK Consumer Credit
-  (Total Charge for Credit) Regulations.
+  positive rate nearest to zero is returned, or if none is positive the negative one nearest to zero: the
+  rule of the UK Consumer Credit (Total Charge for Credit) Regulations 1980, regulation 9(3).
 - Refused with :class:`AprError` (a ValueError) and a ``code``: flows that are all received, all paid or
   all zero ("apr_one_sided"), no rate in the range ("apr_no_rate"), more than MAX_FLOWS flows
   ("apr_too_many_flows"), a span over MAX_YEARS years ("apr_too_long"); amounts go through the bounded
@@ -164,8 +164,8 @@ def _bracket(years: Sequence[float], values: Sequence[float]) -> tuple[float, fl
         left, right = signs[index], signs[index + 1]
         if left == 0 or (left > 0) != (right > 0):
             low, high = _GRID[index], _GRID[index + 1]
-            distance = low if low >= 0 else -high + 0.5  # a negative rate only if no positive one is near
-            candidates.append((distance, low, high))
+            # any positive rate before a negative one; among each, the nearest to zero
+            candidates.append(((0, low) if low >= 0 else (1, -high), low, high))
     if not candidates:
         raise AprError("apr_no_rate")
     _, low, high = min(candidates)
