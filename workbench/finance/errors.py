@@ -7,6 +7,7 @@ machine ``code`` and a few ``params``; the web layer may translate by code inste
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +38,21 @@ MESSAGES: Mapping[str, str] = {
     "bad_year_month": "Use the form YYYY-MM, for example 2025-03.",
 }
 
+#: code -> English message of the loan contract's own checks (conventions, dates, APR flows); a plan document
+#: never raises these, so they are kept apart from MESSAGES (whose codes a plan's form translates).
+CONTRACT_MESSAGES: Mapping[str, str] = {
+    "unknown_convention": "Choose one of: {choices}.",
+    "disbursed_after_first_due": "The disbursement must come before the first due date.",
+    "first_period_too_long": "The first due date must be at most {max} days after the disbursement.",
+    "not_a_date": "Enter a date.",
+    "apr_one_sided": "The cash flows must include money received and money paid.",
+    "apr_no_rate": "No annual rate makes these cash flows balance.",
+    "apr_too_many_flows": "Give at most {max} cash flows.",
+    "apr_too_long": "The cash flows must span at most {max} years.",
+}
+
+_TEMPLATES = ChainMap(dict(MESSAGES), dict(CONTRACT_MESSAGES))
+
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
@@ -50,7 +66,7 @@ class FieldError:
 
     @classmethod
     def of(cls, path: str, code: str, **params: object) -> FieldError:
-        return cls(path, code, MESSAGES[code].format(**params), params)
+        return cls(path, code, _TEMPLATES[code].format(**params), params)
 
 
 class FinanceError(ValueError):

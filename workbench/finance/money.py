@@ -1,8 +1,9 @@
 """Money and calendar helpers: Decimal cents, HALF_UP rounding, month arithmetic.
 
 Every amount of money in ``workbench.finance`` is a :class:`~decimal.Decimal` with two decimal places.
-Rounding to cents is always ROUND_HALF_UP (0.005 -> 0.01, -0.005 -> -0.01: halves move away from zero), the
-rule people expect from a calculator and the one the loan contracts state.
+Rounding to cents is ROUND_HALF_UP (0.005 -> 0.01, -0.005 -> -0.01: halves move away from zero), the
+rule people expect from a calculator and the one the loan contracts state, unless a loan's conventions
+(:mod:`.conventions`) say "half_even".
 """
 
 from __future__ import annotations

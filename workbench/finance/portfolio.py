@@ -1,17 +1,27 @@
 """Where a loan stands on a given day, and the indicators of a portfolio of loans.
 
-``loan_position(installments, payments, as_of)``
+``loan_position(installments, payments, as_of, tolerance_days=0)``
 
 - ``installments``: the schedule, oldest first; any objects with ``due_date``, ``interest`` and ``principal``
-  (schedule.Installment, or rows of the lending tables). ``payments``: (date, amount) pairs in any order.
-- Payments dated on or before ``as_of`` are allocated oldest installment first, interest before principal;
-  later payments are ignored. Because the allocation is a waterfall, the position depends only on their sum.
-- ``due_to_date`` = sum of (interest + principal) of the installments due on or before as_of
-- ``paid_to_date`` = sum of the payments allocated; ``paid_interest`` + ``paid_principal`` = paid_to_date
+  (schedule.Installment, or rows of the lending tables), and optionally ``fees`` and ``penalties`` (missing
+  or None: 0). ``payments``: (date, amount) pairs in any order.
+- Payments dated on or before ``as_of`` are allocated oldest installment first and, within an installment,
+  penalties, then fees, then interest, then principal; later payments are ignored. Because the allocation is
+  a waterfall, the position depends only on their sum.
+- ``due_to_date`` = sum of (penalties + fees + interest + principal) of the installments due on or before
+  as_of
+- ``paid_to_date`` = sum of the payments allocated = ``paid_penalties`` + ``paid_fees`` + ``paid_interest``
+  + ``paid_principal``
 - ``outstanding_principal`` = schedule principal - paid_principal
-- ``overdue_amount`` = max(0, due_to_date - paid_to_date)
-- ``days_past_due`` = as_of - due date of the oldest installment not fully paid, when that date is before
-  as_of; else 0. ``oldest_unpaid_due_date`` is that date (None when all is paid).
+- ``overdue_amount`` = max(0, due_to_date - paid_to_date) (an installment due today and unpaid is overdue,
+  not yet late)
+- Lateness and tolerance: an installment not fully paid is late only after its due date plus
+  ``tolerance_days`` (the product's ``late_tolerance_days``, 0..MAX_TOLERANCE_DAYS).
+  ``days_past_due`` = as_of - (due date + tolerance_days) of the oldest installment not fully paid, when
+  that is positive; else 0. So with a tolerance of 5 days an installment due on the 1st and unpaid is 0 days
+  past due up to the 6th and 1 day past due on the 7th; PAR30 then counts loans late more than 30 days
+  beyond the tolerance. ``oldest_unpaid_due_date`` is the oldest unpaid installment's due date (None when
+  all is paid), whatever the tolerance.
 - A negative payment raises PaymentError; payments (up to as_of) above the whole schedule raise
   OverpaymentError (both ValueErrors). Reversals are the lending layer's business: pass only payments that
   stand.
@@ -37,8 +47,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .conventions import MAX_TOLERANCE_DAYS
 from .errors import OverpaymentError, PaymentError
 from .money import ZERO, round_ratio, to_decimal
+from .schedule import Installment, _fast_constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +64,12 @@ class LoanPosition:
     paid_interest: Decimal
     paid_principal: Decimal
     oldest_unpaid_due_date: date | None
+    paid_fees: Decimal = ZERO
+    paid_penalties: Decimal = ZERO
+
+
+_position = _fast_constructor(LoanPosition)
+_PLAIN_ROWS = {Installment}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +88,14 @@ class PortfolioIndicators:
 
 
 def loan_position(
-    installments: Sequence[Any], payments: Iterable[tuple[date, object]], as_of: date
+    installments: Sequence[Any],
+    payments: Iterable[tuple[date, object]],
+    as_of: date,
+    tolerance_days: int = 0,
 ) -> LoanPosition:
     """The loan's position at the end of ``as_of`` (allocation and definitions in the module docstring)."""
+    if type(tolerance_days) is not int or not 0 <= tolerance_days <= MAX_TOLERANCE_DAYS:
+        raise ValueError(f"tolerance_days must be a whole number from 0 to {MAX_TOLERANCE_DAYS}")
     paid = ZERO
     for paid_on, raw_amount in payments:
         amount = raw_amount if isinstance(raw_amount, Decimal) else to_decimal(raw_amount)
@@ -81,6 +104,32 @@ def loan_position(
         if paid_on <= as_of:
             paid += amount
 
+    if set(map(type, installments)) <= _PLAIN_ROWS:  # schedule rows carry no charges: the fast path
+        allocation = _allocate(installments, paid, as_of)
+    else:
+        allocation = _allocate_with_charges(installments, paid, as_of)
+    due, oldest_unpaid, paid_penalties, paid_fees, paid_interest, paid_principal, total_principal = allocation
+
+    days = 0
+    if oldest_unpaid is not None:
+        days = max(0, (as_of - oldest_unpaid).days - tolerance_days)
+    return _position(  # fields in declaration order
+        as_of,
+        total_principal - paid_principal,
+        due,
+        paid,
+        max(ZERO, due - paid),
+        days,
+        paid_interest,
+        paid_principal,
+        oldest_unpaid,
+        paid_fees,
+        paid_penalties,
+    )
+
+
+def _allocate(installments: Sequence[Any], paid: Decimal, as_of: date) -> tuple:
+    """Waterfall of ``paid`` over installments without charges: interest, then principal."""
     remaining = paid  # still to allocate
     paid_interest = paid_principal = due = total_principal = total = ZERO
     oldest_unpaid: date | None = None
@@ -106,19 +155,54 @@ def loan_position(
         remaining = ZERO
     if remaining > 0:
         raise OverpaymentError(paid, total)
+    return due, oldest_unpaid, ZERO, ZERO, paid_interest, paid_principal, total_principal
 
-    days = (as_of - oldest_unpaid).days if oldest_unpaid is not None and oldest_unpaid < as_of else 0
-    return LoanPosition(
-        as_of=as_of,
-        outstanding_principal=total_principal - paid_principal,
-        due_to_date=due,
-        paid_to_date=paid,
-        overdue_amount=max(ZERO, due - paid),
-        days_past_due=days,
-        paid_interest=paid_interest,
-        paid_principal=paid_principal,
-        oldest_unpaid_due_date=oldest_unpaid,
-    )
+
+def _allocate_with_charges(installments: Sequence[Any], paid: Decimal, as_of: date) -> tuple:
+    """Waterfall of ``paid``: within each installment penalties, fees, interest, then principal."""
+    remaining = paid
+    paid_penalties = paid_fees = paid_interest = paid_principal = due = total_principal = total = ZERO
+    oldest_unpaid: date | None = None
+    for row in installments:
+        interest, principal = row.interest, row.principal
+        penalties, fees = _charge(row, "penalties"), _charge(row, "fees")
+        owed = penalties + fees + interest + principal
+        total += owed
+        total_principal += principal
+        if row.due_date <= as_of:
+            due += owed
+        if oldest_unpaid is not None:
+            continue
+        if remaining >= owed:
+            remaining -= owed
+            paid_penalties += penalties
+            paid_fees += fees
+            paid_interest += interest
+            paid_principal += principal
+            continue
+        oldest_unpaid = row.due_date
+        to_penalties = min(remaining, penalties)
+        to_fees = min(remaining - to_penalties, fees)
+        to_interest = min(remaining - to_penalties - to_fees, interest)
+        paid_penalties += to_penalties
+        paid_fees += to_fees
+        paid_interest += to_interest
+        paid_principal += remaining - to_penalties - to_fees - to_interest
+        remaining = ZERO
+    if remaining > 0:
+        raise OverpaymentError(paid, total)
+    return due, oldest_unpaid, paid_penalties, paid_fees, paid_interest, paid_principal, total_principal
+
+
+def _charge(row: Any, name: str) -> Decimal:
+    """An installment's optional fees or penalties: missing or None is 0; never negative."""
+    value = getattr(row, name, None)
+    if value is None:
+        return ZERO
+    amount = value if isinstance(value, Decimal) else to_decimal(value)
+    if amount < 0:
+        raise PaymentError(f"An installment's {name} cannot be negative ({amount}).")
+    return amount
 
 
 def portfolio_indicators(positions: Iterable[LoanPosition]) -> PortfolioIndicators:
