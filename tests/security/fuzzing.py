@@ -645,7 +645,7 @@ def send(client: FlaskClient, method: str, url: str, data=None, headers=None) ->
     finished, outcome = in_child(work)
     if not finished:
         return Outcome(
-            None, time.perf_counter() - started, f"no answer: stuck past {HARD_SECONDS:.0f} s (killed) or died"
+            None, time.perf_counter() - started, f"no answer: stuck past {HARD_SECONDS:.0f} s or died"
         )
     return outcome
 
