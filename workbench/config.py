@@ -29,6 +29,9 @@ class Defaults:
     CURRENCY = "EUR"
     #: The largest microcredit the programme lends to one business; plans asking more get a warning.
     PROGRAMME_LOAN_LIMIT = "25000"
+    #: The lender named on loan contracts (the microfinance partner, e.g. "PerMicro S.p.A."); without it the
+    #: contract names the lender by its role only.
+    LENDER_NAME: str | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -147,6 +147,9 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
     "mentoring.monitoring_report": {"GET": (LOGIN, 200, 200, 200, 200)},
     "mentoring.monitoring_report_pdf": {"GET": (LOGIN, 200, 200, 200, 200)},
+    # the loan's contract and its PDF: whoever sees the loan
+    "lending.contract": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "lending.contract_pdf": {"GET": (LOGIN, 200, 200, 200, 200)},
 }
 
 IGNORED_ENDPOINTS = {"static"}

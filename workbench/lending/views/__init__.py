@@ -1,4 +1,4 @@
-"""Lending pages: the officer's queue and a loan's record (loans.py).
+"""Lending pages: the officer's queue and a loan's record (loans.py), its contract (contract.py).
 
 Load -> check -> act: a view loads the object and asks a predicate from permissions.py; a loan the person may
 not see is a 404 exactly like a missing one, so ids reveal nothing.
@@ -25,6 +25,6 @@ def load_loan(loan_id: int) -> Loan:
 
 
 # The pages register themselves on the blueprint.
-from workbench.lending.views import loans  # noqa: E402
+from workbench.lending.views import contract, loans  # noqa: E402
 
-__all__ = ["bp", "load_loan", "loans"]
+__all__ = ["bp", "contract", "load_loan", "loans"]
