@@ -18,6 +18,7 @@ from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.finance.money import ZERO, add_months
 from workbench.finance.schedule import Installment, build_schedule
+from workbench.lending import ledger
 from workbench.lending.models import Loan
 from workbench.plans.models import PlanVersion
 
@@ -66,6 +67,7 @@ def record_disbursement(
         actor,
         after={"principal": str(loan.principal), "disbursed_on": disbursed_on.isoformat()},
     )
+    ledger.post_disbursement(loan, actor)  # Dr loans receivable / Cr bank, in the same transaction
     events.loan_disbursed.send(loan, actor=actor)
     return loan
 
