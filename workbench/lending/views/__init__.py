@@ -25,6 +25,6 @@ def load_loan(loan_id: int) -> Loan:
 
 
 # The pages register themselves on the blueprint.
-from workbench.lending.views import loans  # noqa: E402
+from workbench.lending.views import ledger, loans, repayments  # noqa: E402
 
-__all__ = ["bp", "load_loan", "loans"]
+__all__ = ["bp", "ledger", "load_loan", "loans", "repayments"]
