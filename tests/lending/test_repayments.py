@@ -126,7 +126,13 @@ def test_the_same_key_posts_once(loan: Loan, officer: User) -> None:
     key = new_idempotency_key()
     first = pay(loan, officer, "100", key=key)
     again = post_repayment(
-        loan, paid_on=date(2027, 2, 15), amount=Decimal("100"), reference="X", key=key, actor=officer, today=TODAY
+        loan,
+        paid_on=date(2027, 2, 15),
+        amount=Decimal("100"),
+        reference="X",
+        key=key,
+        actor=officer,
+        today=TODAY,
     )
     assert again.already and again.payment.id == first.id
     assert db.session.scalar(select(func.count()).select_from(LoanPayment)) == 1
@@ -183,7 +189,9 @@ def test_a_reversal_takes_a_payment_back_once(loan: Loan, officer: User) -> None
     assert db.session.scalar(select(func.count()).select_from(LoanPayment)) == 3
 
 
-def test_reversing_an_early_payment_moves_the_allocation_and_keeps_the_books(loan: Loan, officer: User) -> None:
+def test_reversing_an_early_payment_moves_the_allocation_and_keeps_the_books(
+    loan: Loan, officer: User
+) -> None:
     first = pay(loan, officer, "500")
     pay(loan, officer, "2000", on=date(2027, 4, 1))
     reverse_payment(first, reason="Bounced", actor=officer, today=TODAY)

@@ -153,7 +153,7 @@ def split_rows(text: str) -> list[tuple[int, list[str]]]:
                 raise DomainError({"file": _("At most %(count)d movements in one file.", count=MAX_ROWS)})
     except csv.Error:
         raise DomainError({"file": _("This is not a CSV file.")}) from None
-    if rows and read_day(rows[0][1][0]) is None:  # a header line
+    if rows and not any(c.isdigit() for c in rows[0][1][0]):  # a header line: its first column is a name
         rows = rows[1:]
     if len(rows) > MAX_ROWS:
         raise DomainError({"file": _("At most %(count)d movements in one file.", count=MAX_ROWS)})
