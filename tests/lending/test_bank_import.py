@@ -1,5 +1,6 @@
-"""Importing a bank statement: reading the CSV (separators, decimal commas, BOM, bounds), the preview with a
-match or a problem per row, posting the matched rows once, and importing the same file again posting nothing."""
+"""Importing a bank statement: reading the CSV (separators, decimal commas, BOM, bounds), the preview with
+a match or a problem per row, posting the matched rows once, and importing the same file again posting
+nothing."""
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def test_upload_preview_post_and_the_same_file_again(client: FlaskClient, loan: 
     assert uploaded.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(LoanPayment)) == 0  # nothing at preview time
     preview = client.get(uploaded.headers["Location"]).get_data(as_text=True)
-    assert "Ready to post" in preview and "No loan found" in preview
+    assert "Ready to post" in preview
+    assert "No loan found" in preview
     batch = db.session.scalars(select(BankImport)).one()
     posted = client.post(f"/bank-imports/{batch.id}/post", follow_redirects=True)
     assert "Posted: 1" in posted.get_data(as_text=True)

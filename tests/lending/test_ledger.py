@@ -129,14 +129,17 @@ def booked(trainee: User, officer: User) -> Loan:
 def test_trial_balance_page(client: FlaskClient, booked: Loan, manager: User) -> None:
     login_as(client, manager)
     page = client.get("/ledger").get_data(as_text=True)
-    assert "Loans receivable" in page and "Interest income" in page and "Loan write-offs" in page
+    assert "Loans receivable" in page
+    assert "Interest income" in page
+    assert "Loan write-offs" in page
     assert page.count("€8,600.00") == 2  # debits and credits: the 8,000 lent, 300 in and 300 back out
 
 
 def test_the_journal_as_csv(client: FlaskClient, booked: Loan, officer: User) -> None:
     login_as(client, officer)
     response = client.get("/ledger/journal.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
     text = response.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["Entry", "Date", "Kind"]

@@ -67,7 +67,8 @@ def loan(trainee: User, officer: User) -> Loan:
 def test_a_repayment_is_posted_allocated_and_booked(loan: Loan, officer: User) -> None:
     first = schedule_of(loan)[0]
     payment = pay(loan, officer, str(first.total))
-    assert payment.kind == "payment" and payment.amount == first.total
+    assert payment.kind == "payment"
+    assert payment.amount == first.total
     entry = db.session.scalars(select(JournalEntry).where(JournalEntry.payment_id == payment.id)).one()
     lines = {line.account: (line.debit, line.credit) for line in entry.lines}
     assert lines[ledger.BANK] == (first.total, Decimal("0.00"))
@@ -85,7 +86,8 @@ def test_the_position_counts_payments_and_marks_installments(loan: Loan, officer
     assert [s.state for s in state.states[:3]] == [PAID, LATE, LATE]
     assert state.states[1].paid == Decimal("10.00")
     assert state.position.days_past_due == (TODAY - schedule[1].due_date).days
-    assert state.next_due is not None and state.next_due.installment.due_date >= TODAY
+    assert state.next_due is not None
+    assert state.next_due.installment.due_date >= TODAY
     early = standing_of(loan, date(2027, 2, 16))
     assert early.states[1].state == PARTLY_PAID
 
@@ -134,7 +136,8 @@ def test_the_same_key_posts_once(loan: Loan, officer: User) -> None:
         actor=officer,
         today=TODAY,
     )
-    assert again.already and again.payment.id == first.id
+    assert again.already
+    assert again.payment.id == first.id
     assert db.session.scalar(select(func.count()).select_from(LoanPayment)) == 1
     assert_books_balance([loan])
 
@@ -160,7 +163,8 @@ def test_overpayment_beyond_the_whole_schedule_is_refused_and_the_exact_rest_acc
     db.session.rollback()
     pay(loan, officer, str(total - Decimal("1000")), on=date(2027, 3, 1))
     state = standing_of(loan, TODAY)
-    assert state.repaid and state.position.outstanding_principal == 0
+    assert state.repaid
+    assert state.position.outstanding_principal == 0
     assert all(s.state == PAID for s in state.states)
     assert_books_balance([loan])
 
@@ -170,7 +174,8 @@ def test_a_reversal_takes_a_payment_back_once(loan: Loan, officer: User) -> None
     mistaken = pay(loan, officer, "250", on=date(2027, 3, 15))
     reversal = reverse_payment(mistaken, reason="Wrong loan", actor=officer, today=TODAY)
     db.session.commit()
-    assert reversal.reverses_id == mistaken.id and reversal.kind == "reversal"
+    assert reversal.reverses_id == mistaken.id
+    assert reversal.kind == "reversal"
     state = standing_of(loan, TODAY)
     assert state.position.paid_to_date == Decimal("300.00")
     assert state.standing_ids == {kept.id}

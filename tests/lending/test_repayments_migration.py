@@ -12,7 +12,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.test_migrations import _insert, fresh_app  # noqa: F401 - the fixture is used by name
+from tests.test_migrations import _insert
+from tests.test_migrations import fresh_app as fresh_app  # the fixture, found by name
 from workbench.extensions import db
 
 BEFORE = "10bfe1e7f9a9"
@@ -21,7 +22,7 @@ TABLES = {"loan_payments", "bank_imports", "journal_entries", "journal_lines"}
 
 def test_the_money_migration_books_earlier_loans_refuses_changes_and_goes_down_and_up(
     fresh_app: Flask,
-) -> None:  # noqa: F811
+) -> None:
     at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     with fresh_app.app_context():
         upgrade(revision=BEFORE)

@@ -52,7 +52,7 @@ def test_the_officer_posts_a_repayment_and_the_page_shows_it(
     client: FlaskClient, loan: Loan, officer: User
 ) -> None:
     login_as(client, officer)
-    assert 'action="/loans/%d/payments"' % loan.id in page(client, loan)
+    assert f'action="/loans/{loan.id}/payments"' in page(client, loan)
     response = client.post(f"/loans/{loan.id}/payments", data=form_for(loan))
     assert response.status_code == 303
     shown = page(client, loan)
@@ -127,7 +127,8 @@ def test_the_officer_reverses_a_payment_with_a_reason(client: FlaskClient, loan:
     assert twice.status_code == 422
     assert "already reversed" in twice.get_data(as_text=True)
     shown = page(client, loan)
-    assert "Reversal: Wrong loan" in shown and "Reversed" in shown
+    assert "Reversal: Wrong loan" in shown
+    assert "Reversed" in shown
 
 
 def test_a_payment_of_another_loan_is_not_found(client: FlaskClient, loan: Loan, officer: User) -> None:
@@ -177,7 +178,9 @@ def test_the_borrower_sees_their_payments_and_what_is_due_next_but_no_form(
     db.session.commit()
     login_as(client, trainee)
     shown = page(client, loan)
-    assert "Rata 1" in shown and "Paid so far" in shown and "Next: installment" in shown
+    assert "Rata 1" in shown
+    assert "Paid so far" in shown
+    assert "Next: installment" in shown
     assert "/payments" not in re.sub(r'id="payments"', "", shown)
     assert "Reverse this payment" not in shown
     assert re.search(r"<td>Paid</td>", shown)

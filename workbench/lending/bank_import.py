@@ -108,7 +108,7 @@ def read_day(text: str) -> date | None:
         return None
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a plain calendar day
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
@@ -184,10 +184,13 @@ def preview(data: bytes, today: date | None = None) -> list[PreviewRow]:
     payments = payments_of(by_id)
     kept = {loan_id: standing(rows_) for loan_id, rows_ in payments.items()}
     owed = {
-        loan.id: sum((row.total for row in schedule_of(loan)), ZERO) - sum((p.amount for p in kept[loan.id]), ZERO)
+        loan.id: sum((row.total for row in schedule_of(loan)), ZERO)
+        - sum((p.amount for p in kept[loan.id]), ZERO)
         for loan in by_id.values()
     }
-    used_keys = set(db.session.scalars(select(LoanPayment.idempotency_key).where(LoanPayment.source == "bank_import")))
+    used_keys = set(
+        db.session.scalars(select(LoanPayment.idempotency_key).where(LoanPayment.source == "bank_import"))
+    )
     seen: set[str] = set()
     found: list[PreviewRow] = []
     for line, cells in rows:
@@ -195,7 +198,9 @@ def preview(data: bytes, today: date | None = None) -> list[PreviewRow]:
         raw_day = cells[0] if cells else ""
         raw_amount = cells[1] if len(cells) > 1 else ""
         reference = " ".join(cell for cell in cells[2:] if cell)[:MAX_REFERENCE]
-        row = PreviewRow(line=line, paid_on=raw_day[:40], amount=raw_amount[:40], reference=reference, status="")
+        row = PreviewRow(
+            line=line, paid_on=raw_day[:40], amount=raw_amount[:40], reference=reference, status=""
+        )
         found.append(row)
         paid_on = read_day(raw_day)
         amount = read_bank_amount(raw_amount) if len(raw_amount) <= 40 else None

@@ -88,7 +88,9 @@ class RepaymentForm(FlaskForm):
 
 
 class ReversalForm(FlaskForm):
-    payment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    payment_id = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
     reason = TextAreaField(
         _l("Why is it reversed?"),
         validators=[InputRequired(message=_l("Say why this payment is reversed.")), Length(max=MAX_REASON)],
@@ -110,6 +112,6 @@ class BankImportForm(FlaskForm):
         ),
     )
 
-    def validate_file(self, field) -> None:  # noqa: ANN001 - wtforms' signature
+    def validate_file(self, field) -> None:
         if field.data is None or isinstance(field.data, str):
             raise ValidationError(_("Choose the CSV file saved from the bank."))

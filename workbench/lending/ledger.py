@@ -37,6 +37,7 @@ from workbench.finance.money import CENT, ZERO
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.locking import lock_loan
 from workbench.lending.models import Loan
+from workbench.web.formatting import money
 
 BANK = "1010"
 RECEIVABLE = "1200"
@@ -160,7 +161,9 @@ def written_off(loan_ids: Iterable[int]) -> dict[int, Decimal]:
     query = (
         select(JournalEntry.loan_id, func.sum(JournalLine.debit))
         .join(JournalEntry)
-        .where(JournalEntry.loan_id.in_(ids), JournalEntry.kind == "write_off", JournalLine.account == WRITE_OFFS)
+        .where(
+            JournalEntry.loan_id.in_(ids), JournalEntry.kind == "write_off", JournalLine.account == WRITE_OFFS
+        )
         .group_by(JournalEntry.loan_id)
     )
     for loan_id, amount in db.session.execute(query):
@@ -173,13 +176,18 @@ def post_write_off(loan: Loan, amount: Decimal, on: date, actor: User | None) ->
 
     Refused: an amount that is not positive cents, or above what the loan still has on loans receivable.
     The four-eyes decision that leads to a write-off is the caller's; this records its accounting."""
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or amount != amount.quantize(CENT)
+    ):
         raise DomainError({"amount": _("Enter an amount above zero, in euros and cents.")})
     lock_loan(loan)
     balance = receivable_of(loan)
     if amount > balance:
         raise DomainError(
-            {"amount": _("At most %(amount)s of this loan can be written off.", amount=str(balance))}
+            {"amount": _("At most %(amount)s of this loan can be written off.", amount=money(balance))}
         )
     entry = _entry(
         "write_off",
@@ -193,7 +201,7 @@ def post_write_off(loan: Loan, amount: Decimal, on: date, actor: User | None) ->
     return entry
 
 
-# --- reading -------------------------------------------------------------------------------------------------
+# --- reading -----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -240,7 +248,13 @@ def journal_rows() -> list[JournalRow]:
     )
     return [
         JournalRow(
-            entry.id, entry.entry_date, entry.kind, entry.loan_id, line.account, line.debit, line.credit,
+            entry.id,
+            entry.entry_date,
+            entry.kind,
+            entry.loan_id,
+            line.account,
+            line.debit,
+            line.credit,
             entry.description,
         )
         for entry, line in db.session.execute(query)
@@ -289,7 +303,10 @@ def journal_csv() -> bytes:
     for row in journal_rows():
         values = _values(row)
         writer.writerow(
-            [v.isoformat() if isinstance(v, date) else _cell_text(v) if isinstance(v, str) else v for v in values]
+            [
+                v.isoformat() if isinstance(v, date) else _cell_text(v) if isinstance(v, str) else v
+                for v in values
+            ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -42,9 +42,7 @@ def payments_of(loan_ids: Iterable[int]) -> dict[int, list[LoanPayment]]:
     if not ids:
         return found
     query = (
-        select(LoanPayment)
-        .where(LoanPayment.loan_id.in_(ids))
-        .order_by(LoanPayment.paid_on, LoanPayment.id)
+        select(LoanPayment).where(LoanPayment.loan_id.in_(ids)).order_by(LoanPayment.paid_on, LoanPayment.id)
     )
     for row in db.session.scalars(query):
         found[row.loan_id].append(row)
@@ -56,11 +54,12 @@ def as_pairs(payments: Iterable[LoanPayment]) -> list[tuple[date, Decimal]]:
 
 
 def positions_of(loans: Iterable[Loan], as_of: date) -> dict[int, LoanPosition]:
-    """Each loan's position on ``as_of``, with one query for all their payments (the schedules are computed)."""
+    """Each loan's position on ``as_of``: one query for all their payments; the schedules are computed."""
     listed = list(loans)
     payments = payments_of(loan.id for loan in listed)
     return {
-        loan.id: loan_position(schedule_of(loan), as_pairs(standing(payments[loan.id])), as_of) for loan in listed
+        loan.id: loan_position(schedule_of(loan), as_pairs(standing(payments[loan.id])), as_of)
+        for loan in listed
     }
 
 
@@ -77,7 +76,9 @@ class InstallmentState:
         return self.installment.total - self.paid
 
 
-def installment_states(schedule: Sequence[Installment], paid_to_date: Decimal, as_of: date) -> list[InstallmentState]:
+def installment_states(
+    schedule: Sequence[Installment], paid_to_date: Decimal, as_of: date
+) -> list[InstallmentState]:
     """The paid amount spread oldest installment first, as the finance core allocates it."""
     remaining = paid_to_date
     states = []

@@ -259,6 +259,11 @@ def reverse_payment(
         "loan_payment.reversed",
         reversal,
         actor,
-        after={"loan_id": loan.id, "reverses_id": payment.id, "amount": str(payment.amount), "reason": reason},
+        after={
+            "loan_id": loan.id,
+            "reverses_id": payment.id,
+            "amount": str(payment.amount),
+            "reason": reason,
+        },
     )
     return reversal

@@ -6,14 +6,13 @@ from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from workbench.lending.models import Loan
-
 from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
 from workbench.finance.schedule import schedule_totals
 from workbench.lending.bank_import import loan_number
 from workbench.lending.forms import RepaymentForm, ReversalForm
-from workbench.lending.permissions import can_post_repayment
+from workbench.lending.models import Loan
+from workbench.lending.permissions import can_post_repayment, can_read_ledger
 from workbench.lending.position import standing_of
 from workbench.lending.repayments import new_idempotency_key
 from workbench.lending.services import schedule_of
@@ -80,7 +79,10 @@ def loan_context(
         "plan_link": can_view_plan(current_user, loan.plan_version.plan),
         "record_link": is_assigned_mentor(current_user, loan.borrower) or is_manager(current_user),
         "can_post": can_post,
-        "repayment_form": (repayment_form or blank_repayment_form()) if can_post and not standing.repaid else None,
+        "can_read_ledger": can_read_ledger(current_user),
+        "repayment_form": (repayment_form or blank_repayment_form())
+        if can_post and not standing.repaid
+        else None,
         "reversal_form": reversal_form or (ReversalForm(formdata=None) if can_post else None),
         "reversing": reversing,
         "limits": {"min": loan.disbursed_on.isoformat(), "max": today.isoformat()},

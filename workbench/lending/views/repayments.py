@@ -15,11 +15,16 @@ from workbench.lending import bank_import
 from workbench.lending.forms import BankImportForm, RepaymentForm, ReversalForm
 from workbench.lending.permissions import can_post_repayment
 from workbench.lending.repayment_models import BankImport, LoanPayment
-from workbench.lending.repayments import PossibleDuplicate, new_idempotency_key, post_repayment, reverse_payment
+from workbench.lending.repayments import (
+    PossibleDuplicate,
+    new_idempotency_key,
+    post_repayment,
+    reverse_payment,
+)
 from workbench.web.dates import day
 from workbench.web.decorators import role_required
-from workbench.web.forms import apply_domain_error
 from workbench.web.formatting import money
+from workbench.web.forms import apply_domain_error
 from workbench.web.templating import render
 
 from . import bp, load_loan
@@ -65,7 +70,10 @@ def post_payment(loan_id: int):
         payment = posted.payment
         words = {"amount": money(payment.amount), "date": day(payment.paid_on)}
         if posted.already:
-            flash(_("This repayment of %(amount)s on %(date)s was already posted; it is kept once.", **words), "info")
+            flash(
+                _("This repayment of %(amount)s on %(date)s was already posted; it is kept once.", **words),
+                "info",
+            )
         else:
             flash(_("Repayment of %(amount)s on %(date)s posted.", **words), "success")
         return redirect(_loan_url(loan.id, f"payment-{payment.id}"), code=303)
@@ -92,7 +100,11 @@ def reverse(loan_id: int):
         else:
             db.session.commit()
             flash(
-                _("The payment of %(amount)s of %(date)s is reversed.", amount=money(reversal.amount), date=day(payment.paid_on)),
+                _(
+                    "The payment of %(amount)s of %(date)s is reversed.",
+                    amount=money(reversal.amount),
+                    date=day(payment.paid_on),
+                ),
                 "success",
             )
             return redirect(_loan_url(loan.id), code=303)
