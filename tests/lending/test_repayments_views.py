@@ -198,3 +198,24 @@ def test_the_borrower_reads_it_in_italian(client: FlaskClient, loan: Loan) -> No
 def test_another_trainee_does_not_learn_the_loan_exists(client: FlaskClient, loan: Loan) -> None:
     login_as(client, make_person("y@example.org", [Role.TRAINEE]))
     assert client.get(f"/loans/{loan.id}").status_code == 404
+
+
+def test_the_monitoring_report_says_what_was_paid_and_what_is_overdue(
+    client: FlaskClient, loan: Loan, officer: User
+) -> None:
+    from flask import url_for
+
+    post_repayment(
+        loan,
+        paid_on=programme_today(),
+        amount=Decimal("10"),
+        reference="",
+        key=new_idempotency_key(),
+        actor=officer,
+    )
+    db.session.commit()
+    login_as(client, officer)
+    response = client.get(url_for("mentoring.monitoring_report", loan_id=loan.id))
+    text = html_lib.unescape(response.get_data(as_text=True))
+    assert "Paid so far: €10.00." in text
+    assert "Overdue: €" in text
