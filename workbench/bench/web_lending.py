@@ -92,14 +92,15 @@ class RepaymentSession:
 
         def call() -> object:
             calls[0] += 1
+            key = new_idempotency_key()
             response = self.client.post(
                 f"{url}/payments",
                 data={
                     "csrf_token": self.csrf,
                     "paid_on": self.today,
                     "amount": "0.01",
-                    "reference": f"Run {calls[0]}",
-                    "idempotency_key": new_idempotency_key(),
+                    "reference": f"Run {key[:12]}",
+                    "idempotency_key": key,
                 },
             )
             if response.status_code != 303:
