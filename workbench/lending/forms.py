@@ -98,10 +98,6 @@ class ReversalForm(FlaskForm):
     )
 
 
-#: The largest bank statement read (bytes) and the most rows.
-MAX_STATEMENT_BYTES = 512 * 1024
-
-
 class BankImportForm(FlaskForm):
     file = FileField(
         _l("Bank statement (CSV)"),
