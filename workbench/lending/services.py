@@ -93,8 +93,9 @@ def due_so_far(schedule: Sequence[Installment], as_of: date) -> DueSoFar:
 
 
 def next_installment(schedule: Sequence[Installment], as_of: date) -> Installment | None:
-    """The first installment due on ``as_of`` or later; None once the last one's date has passed. Repayments
-    arrive with the lending issue: until then this is what the schedule says, not what is still unpaid."""
+    """The first installment due on ``as_of`` or later; None once the last one's date has passed. This is what
+    the schedule says, not what is still unpaid: for that, workbench.lending.position (standing_of,
+    positions_of) counts the repayments that stand."""
     return next((row for row in schedule if row.due_date is not None and row.due_date >= as_of), None)
 
 
