@@ -2,7 +2,9 @@
 
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
+from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
+from workbench.lending.repayment_models import BankImport, LoanPayment
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.models import (
@@ -20,12 +22,16 @@ from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
 __all__ = [
     "AuditEvent",
+    "BankImport",
     "BusinessPlan",
     "Cohort",
     "CommentMention",
     "CommentThread",
     "Enrolment",
+    "JournalEntry",
+    "JournalLine",
     "Loan",
+    "LoanPayment",
     "MailPreference",
     "MentorAssignment",
     "Milestone",

@@ -39,6 +39,9 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.bank_import import preview as bank_preview
+from workbench.lending.bank_import import store_preview
+from workbench.lending.repayments import new_idempotency_key, post_repayment
 from workbench.lending.services import record_disbursement
 from workbench.mentoring import comments
 from workbench.mentoring.milestones import mark_done, milestones_of, waive
@@ -235,6 +238,22 @@ def build_world() -> World:
         other, "password_reset", transactional=True, reset_link="https://x.test/r", valid_hours=1
     )
     undelivered.status, undelivered.attempts, undelivered.last_error = "failed", 5, "550 no such user"
+    # A repayment that stands (its reversal form) and a bank statement's preview with a matched row (its post
+    # form), the upload form being on its own page.
+    officer = db.session.get(User, people["officer"].id)
+    post_repayment(
+        loan,
+        paid_on=date(2026, 2, 15),
+        amount=Decimal("200"),
+        reference="Rata 1",
+        key=new_idempotency_key(),
+        actor=officer,
+    )
+    statement = store_preview(
+        "statement.csv",
+        bank_preview(f"2026-03-15;100,00;WB-{loan.id} rata\n".encode()),
+        officer,
+    )
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -253,6 +272,7 @@ def build_world() -> World:
         "template_id": milestones["chamber_of_commerce"].template_id,
         "assignment_id": other_mentor.id,
         "thread_id": thread.id,
+        "batch_id": statement.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

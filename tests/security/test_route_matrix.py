@@ -18,6 +18,7 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.bank_import import store_preview
 from workbench.lending.services import record_disbursement
 from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -142,6 +143,19 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "lending.queue": {"GET": (LOGIN, DENIED, DENIED, 200, DENIED)},
     # the trainee borrowed on the sent version (paid out two months ago); the mentor is assigned to them
     "lending.loan": {"GET": (LOGIN, 200, 200, 200, 200)},
+    # officers post repayments and reversals: an empty form comes back with its errors
+    "lending.post_payment": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    "lending.reverse": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    "lending.bank_imports": {
+        "GET": (LOGIN, DENIED, DENIED, 200, DENIED),
+        "POST": (LOGIN, DENIED, DENIED, 422, DENIED),
+    },
+    # a stored preview without matched rows: posting it posts nothing and shows the preview again
+    "lending.bank_import_preview": {"GET": (LOGIN, DENIED, DENIED, 200, DENIED)},
+    "lending.post_bank_import": {"POST": (LOGIN, DENIED, DENIED, 303, DENIED)},
+    "lending.trial_balance": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    "lending.journal_csv": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    "lending.journal_xlsx": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
     "mentoring.actuals": {"GET": (LOGIN, 200, 200, 200, 200)},
     # no month posted: the page comes back with the message (422); officers and managers only read
     "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
@@ -216,6 +230,7 @@ def test_access(
     posted = start_thread(
         Anchor(plan, version, "about_you"), author=people["mentor"], body="Tell me more.", token=new_token()
     )
+    statement = store_preview("statement.csv", [], people["officer"])
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -234,6 +249,7 @@ def test_access(
         "template_id": chamber.template_id,
         "assignment_id": assignment.id,
         "thread_id": posted.thread.id,
+        "batch_id": statement.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

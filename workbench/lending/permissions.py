@@ -30,3 +30,13 @@ def can_view_loan(user: User, loan: Loan) -> bool:
         or is_manager(user)
         or is_assigned_mentor(user, loan.borrower)
     )
+
+
+def can_post_repayment(user: User, loan: Loan) -> bool:
+    """Loan officers post repayments, reverse them and import bank statements."""
+    return is_officer(user)
+
+
+def can_read_ledger(user: User) -> bool:
+    """The trial balance and the journal: loan officers and the programme's managers."""
+    return is_officer(user) or is_manager(user)

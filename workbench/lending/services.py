@@ -18,6 +18,7 @@ from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.finance.money import ZERO, add_months
 from workbench.finance.schedule import Installment, build_schedule
+from workbench.lending import ledger
 from workbench.lending.models import Loan
 from workbench.plans.models import PlanVersion
 
@@ -66,6 +67,7 @@ def record_disbursement(
         actor,
         after={"principal": str(loan.principal), "disbursed_on": disbursed_on.isoformat()},
     )
+    ledger.post_disbursement(loan, actor)  # Dr loans receivable / Cr bank, in the same transaction
     events.loan_disbursed.send(loan, actor=actor)
     return loan
 
@@ -91,8 +93,9 @@ def due_so_far(schedule: Sequence[Installment], as_of: date) -> DueSoFar:
 
 
 def next_installment(schedule: Sequence[Installment], as_of: date) -> Installment | None:
-    """The first installment due on ``as_of`` or later; None once the last one's date has passed. Repayments
-    arrive with the lending issue: until then this is what the schedule says, not what is still unpaid."""
+    """The first installment due on ``as_of`` or later; None once the last one's date has passed. This is what
+    the schedule says, not what is still unpaid: for that, workbench.lending.position (standing_of,
+    positions_of) counts the repayments that stand."""
     return next((row for row in schedule if row.due_date is not None and row.due_date >= as_of), None)
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from workbench.auth.models import User
+from workbench.finance.portfolio import LoanPosition
 from workbench.finance.schedule import Installment
 from workbench.lending.models import Loan
-from workbench.lending.services import loans_by_borrower, next_installment, schedule_of
+from workbench.lending.position import PAID, installment_states, positions_of
+from workbench.lending.services import loans_by_borrower, schedule_of
 from workbench.mentoring.comments import Waiting, waiting_by_trainee
 from workbench.mentoring.milestones import overdue_counts
 from workbench.mentoring.models import TutoringSession
@@ -29,11 +31,12 @@ from workbench.timeutil import programme_today
 
 @dataclass(frozen=True)
 class LoanLine:
-    """A loan as its schedule says: repayments arrive with the lending issue, so nothing here is arrears."""
+    """A loan and where it stands today (computed from the payments that stand)."""
 
     loan: Loan
-    #: The schedule's next installment; None once the last one's date has passed.
+    #: The first installment not fully paid that falls due today or later; None when there is none.
     next_due: Installment | None
+    position: LoanPosition
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def mentee_rows(mentor: User, today: date | None = None) -> list[MenteeRow]:
     overdue = overdue_counts(ids)
     loans = loans_by_borrower(ids)
     sessions = last_sessions(ids)
+    positions = positions_of((loan for owned in loans.values() for loan in owned), today)
     rows = []
     for assignment in assignments:
         trainee_id = assignment.trainee_id
@@ -88,8 +92,19 @@ def mentee_rows(mentor: User, today: date | None = None) -> list[MenteeRow]:
                 plans=[(plan, statuses[plan.id]) for plan in plans.get(trainee_id, [])],
                 comments=waiting[trainee_id],
                 overdue=overdue[trainee_id],
-                loans=[LoanLine(loan, next_installment(schedule, today)) for loan, schedule in schedules],
+                loans=[
+                    LoanLine(loan, _next_unpaid(schedule, positions[loan.id], today), positions[loan.id])
+                    for loan, schedule in schedules
+                ],
                 last_session=sessions.get(trainee_id),
             )
         )
     return sorted(rows, key=MenteeRow.urgency)
+
+
+def _next_unpaid(
+    schedule: tuple[Installment, ...], position: LoanPosition, today: date
+) -> Installment | None:
+    """The first installment due today or later that the payments do not fully cover."""
+    states = installment_states(schedule, position.paid_to_date, today)
+    return next((s.installment for s in states if s.state != PAID and s.installment.due_date >= today), None)

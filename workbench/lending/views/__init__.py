@@ -25,6 +25,6 @@ def load_loan(loan_id: int) -> Loan:
 
 
 # The pages register themselves on the blueprint.
-from workbench.lending.views import contract, loans  # noqa: E402
+from workbench.lending.views import contract, ledger, loans, repayments  # noqa: E402
 
-__all__ = ["bp", "contract", "load_loan", "loans"]
+__all__ = ["bp", "contract", "ledger", "load_loan", "loans", "repayments"]

@@ -26,6 +26,7 @@ from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.lending.models import Loan
+from workbench.lending.position import positions_of
 from workbench.lending.services import due_so_far, next_installment, schedule_of
 from workbench.mentoring import plan_actual
 from workbench.mentoring.actuals import StaleActual, actuals_of, read_figures, save_actual
@@ -293,6 +294,7 @@ def _render_report(loan: Loan, today: date) -> str:
         schedule=schedule,
         due=due_so_far(schedule, today),
         next_due=next_installment(schedule, today),
+        position=positions_of([loan], today)[loan.id],
         mentor=assignment.mentor if assignment is not None else None,
         tutoring=loan_tutoring(loan, today=today),
         sessions=sessions_of(loan.borrower_id),

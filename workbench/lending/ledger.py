@@ -1,0 +1,333 @@
+"""The double-entry ledger of the loans: a small chart of accounts and the entries every movement writes.
+
+Entries are written by the lending services in the same transaction as the money row they record:
+
+- disbursement: Dr loans receivable / Cr bank, the principal;
+- repayment: Dr bank, the amount / Cr interest income and Cr loans receivable, as the payment is allocated
+  (oldest installment first, interest before principal: the change it makes to the loan's position);
+- reversal: the opposite lines (Dr interest income, Dr loans receivable / Cr bank), again the change the
+  reversal makes to the position, so later payments' allocation stays consistent;
+- write-off: Dr write-offs / Cr loans receivable (:func:`post_write_off`).
+
+So debits = credits in every entry, and the loans receivable balance of a loan = its outstanding principal
+less what was written off.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from sqlalchemy import func, select
+
+from workbench.audit.services import record
+from workbench.auth.models import User
+from workbench.errors import DomainError
+from workbench.extensions import db
+from workbench.finance.money import CENT, ZERO
+from workbench.lending.ledger_models import JournalEntry, JournalLine
+from workbench.lending.locking import lock_loan
+from workbench.lending.models import Loan
+from workbench.web.formatting import money
+
+BANK = "1010"
+RECEIVABLE = "1200"
+INTEREST_INCOME = "4000"
+WRITE_OFFS = "6900"
+
+#: The chart of accounts: code -> name, in the reader's language.
+ACCOUNTS = {
+    BANK: _l("Bank"),
+    RECEIVABLE: _l("Loans receivable"),
+    INTEREST_INCOME: _l("Interest income"),
+    WRITE_OFFS: _l("Loan write-offs"),
+}
+
+KIND_LABELS = {
+    "disbursement": _l("Disbursement"),
+    "repayment": _l("Repayment"),
+    "reversal": _l("Reversal"),
+    "write_off": _l("Write-off"),
+}
+
+#: (account, debit, credit)
+Line = tuple[str, Decimal, Decimal]
+
+
+def _entry(
+    kind: str,
+    on: date,
+    lines: Iterable[Line],
+    *,
+    loan: Loan | None,
+    payment_id: int | None = None,
+    actor: User | None,
+    description: str = "",
+) -> JournalEntry:
+    kept = [(account, debit, credit) for account, debit, credit in lines if debit or credit]
+    debits = sum((debit for _a, debit, _c in kept), ZERO)
+    credits = sum((credit for _a, _d, credit in kept), ZERO)
+    if debits != credits or not kept:  # a programming error, never a person's: refuse loudly
+        raise ValueError(f"unbalanced journal entry: {debits} debit, {credits} credit")
+    entry = JournalEntry(
+        kind=kind,
+        entry_date=on,
+        loan_id=loan.id if loan is not None else None,
+        payment_id=payment_id,
+        description=description[:200],
+        actor_id=actor.id if actor is not None else None,
+        lines=[JournalLine(account=a, debit=d, credit=c) for a, d, c in kept],
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def post_disbursement(loan: Loan, actor: User | None) -> JournalEntry:
+    """Dr loans receivable / Cr bank for the principal paid out."""
+    return _entry(
+        "disbursement",
+        loan.disbursed_on,
+        [(RECEIVABLE, loan.principal, ZERO), (BANK, ZERO, loan.principal)],
+        loan=loan,
+        actor=actor,
+        description=f"Loan {loan.id}",
+    )
+
+
+def post_repayment(
+    loan: Loan, payment_id: int, on: date, interest: Decimal, principal: Decimal, actor: User | None
+) -> JournalEntry:
+    """Dr bank / Cr interest income, Cr loans receivable: the payment as it was allocated."""
+    return _entry(
+        "repayment",
+        on,
+        [
+            (BANK, interest + principal, ZERO),
+            (INTEREST_INCOME, ZERO, interest),
+            (RECEIVABLE, ZERO, principal),
+        ],
+        loan=loan,
+        payment_id=payment_id,
+        actor=actor,
+        description=f"Loan {loan.id}",
+    )
+
+
+def post_reversal(
+    loan: Loan, payment_id: int, on: date, interest: Decimal, principal: Decimal, actor: User | None
+) -> JournalEntry:
+    """The opposite of a repayment: Dr interest income, Dr loans receivable / Cr bank."""
+    return _entry(
+        "reversal",
+        on,
+        [
+            (INTEREST_INCOME, interest, ZERO),
+            (RECEIVABLE, principal, ZERO),
+            (BANK, ZERO, interest + principal),
+        ],
+        loan=loan,
+        payment_id=payment_id,
+        actor=actor,
+        description=f"Loan {loan.id}",
+    )
+
+
+def receivable_of(loan: Loan) -> Decimal:
+    """The loan's balance on loans receivable (debits - credits)."""
+    query = (
+        select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0))
+        .join(JournalEntry)
+        .where(JournalEntry.loan_id == loan.id, JournalLine.account == RECEIVABLE)
+    )
+    return Decimal(db.session.scalar(query)).quantize(CENT)
+
+
+def written_off(loan_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What was written off of each loan, in one query."""
+    ids = list(loan_ids)
+    found = dict.fromkeys(ids, ZERO)
+    if not ids:
+        return found
+    query = (
+        select(JournalEntry.loan_id, func.sum(JournalLine.debit))
+        .join(JournalEntry)
+        .where(
+            JournalEntry.loan_id.in_(ids), JournalEntry.kind == "write_off", JournalLine.account == WRITE_OFFS
+        )
+        .group_by(JournalEntry.loan_id)
+    )
+    for loan_id, amount in db.session.execute(query):
+        found[loan_id] = Decimal(amount).quantize(CENT)
+    return found
+
+
+def post_write_off(loan: Loan, amount: Decimal, on: date, actor: User | None) -> JournalEntry:
+    """Dr write-offs / Cr loans receivable: ``amount`` of the loan's principal is no longer expected.
+
+    Refused: an amount that is not positive cents, or above what the loan still has on loans receivable.
+    The four-eyes decision that leads to a write-off is the caller's; this records its accounting."""
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or amount != amount.quantize(CENT)
+    ):
+        raise DomainError({"amount": _("Enter an amount above zero, in euros and cents.")})
+    lock_loan(loan)
+    balance = receivable_of(loan)
+    if amount > balance:
+        raise DomainError(
+            {"amount": _("At most %(amount)s of this loan can be written off.", amount=money(balance))}
+        )
+    entry = _entry(
+        "write_off",
+        on,
+        [(WRITE_OFFS, amount, ZERO), (RECEIVABLE, ZERO, amount)],
+        loan=loan,
+        actor=actor,
+        description=f"Loan {loan.id}",
+    )
+    record("loan.written_off", loan, actor, after={"amount": str(amount), "on": on.isoformat()})
+    return entry
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    code: str
+    name: str
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.debit - self.credit
+
+
+def trial_balance() -> list[BalanceRow]:
+    """Every account of the chart with its total debits and credits, in one query."""
+    query = select(JournalLine.account, func.sum(JournalLine.debit), func.sum(JournalLine.credit)).group_by(
+        JournalLine.account
+    )
+    totals = {account: (Decimal(d), Decimal(c)) for account, d, c in db.session.execute(query)}
+    return [
+        BalanceRow(code, str(name), *(value.quantize(CENT) for value in totals.get(code, (ZERO, ZERO))))
+        for code, name in ACCOUNTS.items()
+    ]
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    entry_id: int
+    entry_date: date
+    kind: str
+    loan_id: int | None
+    account: str
+    debit: Decimal
+    credit: Decimal
+    description: str
+
+
+def journal_rows() -> list[JournalRow]:
+    query = (
+        select(JournalEntry, JournalLine)
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .order_by(JournalEntry.entry_date, JournalEntry.id, JournalLine.id)
+    )
+    return [
+        JournalRow(
+            entry.id,
+            entry.entry_date,
+            entry.kind,
+            entry.loan_id,
+            line.account,
+            line.debit,
+            line.credit,
+            entry.description,
+        )
+        for entry, line in db.session.execute(query)
+    ]
+
+
+def _header() -> list[str]:
+    return [
+        _("Entry"),
+        _("Date"),
+        _("Kind"),
+        _("Loan"),
+        _("Account"),
+        _("Account name"),
+        _("Debit"),
+        _("Credit"),
+        _("Description"),
+    ]
+
+
+def _values(row: JournalRow) -> list[object]:
+    return [
+        row.entry_id,
+        row.entry_date,
+        str(KIND_LABELS.get(row.kind, row.kind)),
+        row.loan_id or "",
+        row.account,
+        str(ACCOUNTS.get(row.account, row.account)),
+        row.debit,
+        row.credit,
+        row.description,
+    ]
+
+
+def _cell_text(value: str) -> str:
+    """Text that a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
+def journal_csv() -> bytes:
+    """The journal, one line per row, for the partner's accountant: ";" separated, dates ISO, amounts with a
+    dot, UTF-8 with a BOM so spreadsheets read the accents."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(_header())
+    for row in journal_rows():
+        values = _values(row)
+        writer.writerow(
+            [
+                v.isoformat() if isinstance(v, date) else _cell_text(v) if isinstance(v, str) else v
+                for v in values
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def journal_xlsx() -> bytes:
+    """The journal as a spreadsheet: real dates and numbers, one sheet, the header in bold."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Journal")[:31]
+    sheet.append(_header())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in journal_rows():
+        values = _values(row)
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+        line = sheet.max_row
+        sheet.cell(row=line, column=2).number_format = "yyyy-mm-dd"
+        for column in (7, 8):
+            sheet.cell(row=line, column=column).number_format = "#,##0.00"
+        for column in (3, 6, 9):
+            sheet.cell(row=line, column=column).data_type = "s"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,50 @@
+"""The ledger for officers and managers: the trial balance, and the journal as CSV and XLSX for the partner's
+accountant."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from workbench.auth.roles import Role
+from workbench.lending import ledger
+from workbench.timeutil import programme_today
+from workbench.web.decorators import role_required
+from workbench.web.templating import render
+
+from . import bp
+
+
+@bp.get("/ledger")
+@role_required(Role.OFFICER, Role.MANAGER)
+def trial_balance():
+    rows = ledger.trial_balance()
+    return render(
+        "lending/ledger.html",
+        rows=rows,
+        debits=sum(row.debit for row in rows),
+        credits=sum(row.credit for row in rows),
+        today=programme_today(),
+    )
+
+
+def _download(body: bytes, mimetype: str, name: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/ledger/journal.csv")
+@role_required(Role.OFFICER, Role.MANAGER)
+def journal_csv():
+    return _download(ledger.journal_csv(), "text/csv", f"journal-{programme_today().isoformat()}.csv")
+
+
+@bp.get("/ledger/journal.xlsx")
+@role_required(Role.OFFICER, Role.MANAGER)
+def journal_xlsx():
+    return _download(
+        ledger.journal_xlsx(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"journal-{programme_today().isoformat()}.xlsx",
+    )
