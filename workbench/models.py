@@ -3,6 +3,7 @@
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.models import Loan
+from workbench.lending.product_models import LoanProduct, MicrocreditLimit, UsuryRate
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.models import (
@@ -26,8 +27,10 @@ __all__ = [
     "CommentThread",
     "Enrolment",
     "Loan",
+    "LoanProduct",
     "MailPreference",
     "MentorAssignment",
+    "MicrocreditLimit",
     "Milestone",
     "MilestoneTemplate",
     "MonthlyActual",
@@ -43,4 +46,5 @@ __all__ = [
     "ThreadRead",
     "TutoringSession",
     "User",
+    "UsuryRate",
 ]

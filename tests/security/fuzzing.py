@@ -37,7 +37,9 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.products import DEMO_PRODUCT, create_product
 from workbench.lending.services import record_disbursement
+from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring import comments
 from workbench.mentoring.milestones import mark_done, milestones_of, waive
 from workbench.mentoring.models import ThreadEventKind
@@ -233,6 +235,9 @@ def build_world() -> World:
         other, "password_reset", transactional=True, reset_link="https://x.test/r", valid_hours=1
     )
     undelivered.status, undelivered.attempts, undelivered.last_error = "failed", 5, "550 no such user"
+    # lending settings: an active product (its edit and switch-off forms), the limits and the TEGM quarters
+    product = create_product(DEMO_PRODUCT, people["manager"])
+    seed_lending_settings()
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -251,6 +256,7 @@ def build_world() -> World:
         "template_id": milestones["chamber_of_commerce"].template_id,
         "assignment_id": other_mentor.id,
         "thread_id": thread.id,
+        "product_id": product.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

@@ -18,6 +18,7 @@ from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.products import DEMO_PRODUCT, create_product
 from workbench.lending.services import record_disbursement
 from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -142,6 +143,26 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "lending.queue": {"GET": (LOGIN, DENIED, DENIED, 200, DENIED)},
     # the trainee borrowed on the sent version (paid out two months ago); the mentor is assigned to them
     "lending.loan": {"GET": (LOGIN, 200, 200, 200, 200)},
+    # lending settings: managers only; an empty form is refused at its fields (422), a switch-off without
+    # the revision it was made from changes nothing (303, a message)
+    "lending.products": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "lending.new_product": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.edit_product": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.product_active": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    "lending.microcredit_limits": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.usury_rates": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
     "mentoring.actuals": {"GET": (LOGIN, 200, 200, 200, 200)},
     # no month posted: the page comes back with the message (422); officers and managers only read
     "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
@@ -213,6 +234,7 @@ def test_access(
     posted = start_thread(
         Anchor(plan, version, "about_you"), author=people["mentor"], body="Tell me more.", token=new_token()
     )
+    product = create_product(DEMO_PRODUCT, people["manager"])
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -231,6 +253,7 @@ def test_access(
         "template_id": chamber.template_id,
         "assignment_id": assignment.id,
         "thread_id": posted.thread.id,
+        "product_id": product.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
