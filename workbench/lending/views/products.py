@@ -33,7 +33,7 @@ from workbench.lending.product_models import LoanProduct
 from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
-from workbench.web.rendering import render
+from workbench.web.templating import render
 
 from . import bp
 
