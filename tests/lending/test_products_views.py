@@ -296,3 +296,19 @@ def test_the_products_list_shows_the_threshold_in_force(browser: FlaskClient) ->
     )
     listed = page(browser.get("/products"))
     assert "18.85%" in listed
+
+
+@pytest.mark.parametrize("locale", ["it", "fr", "ar"])
+def test_every_settings_page_reads_in_each_language(browser: FlaskClient, manager: User, locale: str) -> None:
+    manager.locale = locale
+    db.session.commit()
+    product = loan_product()
+    tegm_quarter(date(2026, 10, 1), "0.1188")
+    for url in ("/products", "/products/new", f"/products/{product.id}", "/products/limits", "/products/usury"):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert f'lang="{locale}"' in response.get_data(as_text=True)
+    # the quarter entered above, again: refused at the quarter, in the manager's language
+    refused = browser.post("/products/usury", data=TEGM | {"loan_class": product.usury_class})
+    assert refused.status_code == 422
+    assert error_fields(page(refused)) == {"quarter"}
