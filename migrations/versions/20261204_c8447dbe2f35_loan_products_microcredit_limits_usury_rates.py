@@ -2,8 +2,9 @@
 
 loan_products holds what the programme offers (ranges, methods, schedule conventions) with a revision for
 compare-and-set edits and a unique name. microcredit_limits holds the law's limits from a date on (unique
-date) and ships the three sets in force since 2014 as data rows (workbench/lending/rules.py names the
-sources). usury_rates holds one published TEGM per class of loans and quarter (unique pair).
+date, a revision for corrections) and ships the three sets in force since 2014 as data rows
+(workbench/lending/rules.py names the sources). usury_rates holds one published TEGM per class of loans
+and quarter (unique pair).
 
 Revision ID: c8447dbe2f35
 Revises: 10bfe1e7f9a9
@@ -70,6 +71,7 @@ def upgrade():
         sa.Column("real_collateral_allowed", sa.Boolean(), nullable=False),
         sa.Column("tutoring_required", sa.Boolean(), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -104,6 +106,7 @@ def upgrade():
                 "real_collateral_allowed": False,
                 "tutoring_required": True,
                 "source": source,
+                "revision": 1,
                 "created_by_id": None,
                 "created_at": moment,
             }

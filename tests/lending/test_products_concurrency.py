@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html as html_lib
 from datetime import date
+from decimal import Decimal
 from functools import partial
 
 import pytest
@@ -149,3 +150,51 @@ def test_a_double_submit_of_limits_adds_them_once(app: Flask, manager: User) -> 
         assert sorted(r.status_code for r in responses) == [303, 422], f"round {round_}"
     assert db.session.scalar(select(func.count(MicrocreditLimit.id))) == ROUNDS
     assert len(audit_events("microcredit_limit.added")) == ROUNDS
+
+
+def test_two_managers_correcting_one_row_of_limits_one_correction_is_kept(app: Flask, manager: User) -> None:
+    other = make_person("second.manager@example.org", [Role.MANAGER])
+    db.session.execute(delete(MicrocreditLimit))
+    db.session.commit()
+    from workbench.lending.rules import add_limit
+
+    limit_id = add_limit(
+        effective_from=date(2030, 1, 1),
+        max_amount=Decimal("80000"),
+        max_amount_srl=Decimal("100000"),
+        max_term_months=120,
+        source="",
+        actor=manager,
+    ).id
+    db.session.commit()
+    tabs = browsers(app, manager, other)
+    for round_ in range(ROUNDS):
+        db.session.expire_all()
+        revision = db.session.get(MicrocreditLimit, limit_id).revision
+        amounts = [str(50000 + 2 * round_), str(50001 + 2 * round_)]
+        responses = at_once(
+            app,
+            *(
+                partial(
+                    tab.post,
+                    f"/products/limits/{limit_id}",
+                    data={
+                        "effective_from": "2030-01-01",
+                        "max_amount": amount,
+                        "max_amount_srl": "100000",
+                        "max_term_months": "120",
+                        "tutoring_required": "y",
+                        "source": "",
+                        "revision": str(revision),
+                    },
+                )
+                for tab, amount in zip(tabs, amounts, strict=True)
+            ),
+        )
+        statuses = [r.status_code for r in responses]
+        assert sorted(statuses) == [303, 409], f"round {round_}: {statuses}"
+        winner = statuses.index(303)
+        db.session.expire_all()
+        stored = db.session.get(MicrocreditLimit, limit_id)
+        assert (stored.max_amount, stored.revision) == (Decimal(amounts[winner]), revision + 1)
+    assert len(audit_events("microcredit_limit.corrected")) == ROUNDS

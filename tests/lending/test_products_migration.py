@@ -58,8 +58,9 @@ def test_the_lending_settings_tables_come_with_their_rows_and_guards_and_go(fres
             conn.execute(
                 sa.text(
                     "INSERT INTO microcredit_limits (effective_from, max_amount, max_amount_srl, "
-                    "max_term_months, real_collateral_allowed, tutoring_required, source, created_at) "
-                    "VALUES (:day, 1, 1, 1, false, true, '', :m)"
+                    "max_term_months, real_collateral_allowed, tutoring_required, source, revision, "
+                    "created_at) "
+                    "VALUES (:day, 1, 1, 1, false, true, '', 1, :m)"
                 ),
                 {"day": date(2024, 1, 12), "m": datetime(2026, 12, 4, tzinfo=UTC)},
             )

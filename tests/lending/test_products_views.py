@@ -304,7 +304,14 @@ def test_every_settings_page_reads_in_each_language(browser: FlaskClient, manage
     db.session.commit()
     product = loan_product()
     tegm_quarter(date(2026, 10, 1), "0.1188")
-    for url in ("/products", "/products/new", f"/products/{product.id}", "/products/limits", "/products/usury"):
+    for url in (
+        "/products",
+        "/products/new",
+        f"/products/{product.id}",
+        "/products/limits",
+        "/products/usury",
+        f"/products/limits/{db.session.scalars(select(MicrocreditLimit.id)).first()}",
+    ):
         response = browser.get(url)
         assert response.status_code == 200, url
         assert f'lang="{locale}"' in response.get_data(as_text=True)
@@ -312,3 +319,52 @@ def test_every_settings_page_reads_in_each_language(browser: FlaskClient, manage
     refused = browser.post("/products/usury", data=TEGM | {"loan_class": product.usury_class})
     assert refused.status_code == 422
     assert error_fields(page(refused)) == {"quarter"}
+
+
+def test_a_manager_corrects_a_row_of_limits(browser: FlaskClient, manager: User) -> None:
+    db.session.execute(delete(MicrocreditLimit))
+    db.session.commit()
+    assert browser.post("/products/limits", data=LIMIT).status_code == 303
+    limit = db.session.scalars(select(MicrocreditLimit)).one()
+    shown = page(browser.get(f"/products/limits/{limit.id}"))
+    assert field_value(shown, "max_amount") == "80000"
+    assert field_value(shown, "revision") == "1"
+    response = browser.post(
+        f"/products/limits/{limit.id}", data=LIMIT | {"max_amount": "70,000", "revision": "1"}
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    stored = db.session.get(MicrocreditLimit, limit.id)
+    assert (stored.max_amount, stored.revision) == (Decimal("70000.00"), 2)
+    [event] = audit_events("microcredit_limit.corrected")
+    assert (event.before, event.after) == (
+        {"max_amount": "80000.00"},
+        {"max_amount": "70000.00", "revision": 2},
+    )
+    stale = browser.post(
+        f"/products/limits/{limit.id}", data=LIMIT | {"max_amount": "60,000", "revision": "1"}
+    )
+    assert stale.status_code == 409
+    html = page(stale)
+    assert "Another manager changed these limits since you opened them." in html
+    assert field_value(html, "max_amount") == "60,000"
+    assert field_value(html, "revision") == "2"
+    refused = browser.post(
+        f"/products/limits/{limit.id}", data=LIMIT | {"max_amount": "1e9", "revision": "2"}
+    )
+    assert refused.status_code == 422
+    assert error_fields(page(refused)) == {"max_amount"}
+    assert browser.get("/products/limits/999999").status_code == 404
+
+
+def test_a_correction_onto_another_row_s_day_is_refused(browser: FlaskClient) -> None:
+    db.session.execute(delete(MicrocreditLimit))
+    db.session.commit()
+    assert browser.post("/products/limits", data=LIMIT).status_code == 303
+    assert browser.post("/products/limits", data=LIMIT | {"effective_from": "2028-01-01"}).status_code == 303
+    later = db.session.scalars(
+        select(MicrocreditLimit).where(MicrocreditLimit.effective_from == date(2028, 1, 1))
+    ).one()
+    moved = browser.post(f"/products/limits/{later.id}", data=LIMIT | {"revision": "1"})
+    assert moved.status_code == 422
+    assert "Limits starting on Jul 1, 2027 are already entered." in page(moved)

@@ -37,6 +37,7 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.product_models import MicrocreditLimit
 from workbench.lending.products import DEMO_PRODUCT, create_product
 from workbench.lending.services import record_disbursement
 from workbench.lending.settings_demo import seed_lending_settings
@@ -257,6 +258,7 @@ def build_world() -> World:
         "assignment_id": other_mentor.id,
         "thread_id": thread.id,
         "product_id": product.id,
+        "limit_id": db.session.scalars(select(MicrocreditLimit.id)).first(),
     }
     world = World(
         people={role: user.id for role, user in people.items()},

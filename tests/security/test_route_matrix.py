@@ -19,6 +19,7 @@ from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.products import DEMO_PRODUCT, create_product
+from workbench.lending.rules import add_limit
 from workbench.lending.services import record_disbursement
 from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -159,6 +160,10 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
     },
+    "lending.edit_microcredit_limit": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
     "lending.usury_rates": {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
@@ -235,6 +240,14 @@ def test_access(
         Anchor(plan, version, "about_you"), author=people["mentor"], body="Tell me more.", token=new_token()
     )
     product = create_product(DEMO_PRODUCT, people["manager"])
+    limit = add_limit(
+        effective_from=date(2040, 1, 1),
+        max_amount=Decimal("80000"),
+        max_amount_srl=Decimal("100000"),
+        max_term_months=120,
+        source="",
+        actor=people["manager"],
+    )
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -254,6 +267,7 @@ def test_access(
         "assignment_id": assignment.id,
         "thread_id": posted.thread.id,
         "product_id": product.id,
+        "limit_id": limit.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

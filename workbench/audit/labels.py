@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "loan_product.deactivated": _l("Loan product switched off"),
     "loan_product.reactivated": _l("Loan product switched on again"),
     "microcredit_limit.added": _l("Microcredit limits added"),
+    "microcredit_limit.corrected": _l("Microcredit limits corrected"),
     "usury_rate.added": _l("Quarter's TEGM entered"),
     "tutoring_session.logged": _l("Tutoring session logged"),
     "tutoring_session.corrected": _l("Tutoring session corrected"),

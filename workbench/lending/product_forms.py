@@ -35,6 +35,7 @@ from workbench.lending.product_models import (
     MAX_LATE_TOLERANCE_DAYS,
     METHODS,
     LoanProduct,
+    MicrocreditLimit,
 )
 from workbench.lending.products import MAX_TERM_MONTHS, ProductTerms
 from workbench.plans.financials import METHOD_LABELS
@@ -273,6 +274,25 @@ class LimitForm(FlaskForm):
         validators=[Length(max=200)],
         description=_l('The law or decree that sets these limits, for example "DM 211/2023".'),
     )
+
+
+class EditLimitForm(LimitForm):
+    #: The revision the form was opened on: a correction made meanwhile is not overwritten.
+    revision = IntegerField(widget=HiddenInput(), validators=REVISION)
+
+
+def limit_form_data(limit: MicrocreditLimit) -> dict[str, Any]:
+    """What the correction form shows for a stored row of limits."""
+    return {
+        "effective_from": limit.effective_from,
+        "max_amount": show_number(limit.max_amount),
+        "max_amount_srl": show_number(limit.max_amount_srl),
+        "max_term_months": limit.max_term_months,
+        "real_collateral_allowed": limit.real_collateral_allowed,
+        "tutoring_required": limit.tutoring_required,
+        "source": limit.source,
+        "revision": limit.revision,
+    }
 
 
 class UsuryRateForm(FlaskForm):

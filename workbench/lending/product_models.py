@@ -95,6 +95,8 @@ class MicrocreditLimit(db.Model):
     tutoring_required: Mapped[bool] = mapped_column(default=True)
     #: Where the figures come from (the law, the decree).
     source: Mapped[str] = mapped_column(String(200), default="")
+    #: Bumped by every correction: a correction from a stale page is refused, not written over a newer one.
+    revision: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from workbench.audit.services import record
@@ -111,6 +111,37 @@ def add_limit(
 ) -> MicrocreditLimit:
     """A new set of limits from `effective_from` on. One row per day (unique key): a double press, or a
     second manager at the same moment, adds one and the other gets a clear message."""
+    source = _check_limit(effective_from, max_amount, max_amount_srl, max_term_months, source)
+    limit = MicrocreditLimit(
+        effective_from=effective_from,
+        max_amount=max_amount,
+        max_amount_srl=max_amount_srl,
+        max_term_months=max_term_months,
+        real_collateral_allowed=real_collateral_allowed,
+        tutoring_required=tutoring_required,
+        source=source,
+        revision=1,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(limit)
+    except IntegrityError as error:
+        raise _day_taken(effective_from) from error
+    record("microcredit_limit.added", limit, actor, after=limit_facts(limit))
+    return limit
+
+
+def _day_taken(effective_from: date) -> DomainError:
+    return DomainError(
+        {"effective_from": _("Limits starting on %(day)s are already entered.", day=day(effective_from))}
+    )
+
+
+def _check_limit(
+    effective_from: date, max_amount: Decimal, max_amount_srl: Decimal, max_term_months: int, source: str
+) -> str:
+    """The source as stored, once every value is in bounds; DomainError with the reasons otherwise."""
     errors: dict[str, str] = {}
     if not FIRST_EFFECTIVE_DAY <= effective_from <= LAST_EFFECTIVE_DAY:
         errors["effective_from"] = _(
@@ -126,25 +157,74 @@ def add_limit(
         errors["source"] = _("At most %(n)d characters.", n=200)
     if errors:
         raise DomainError(errors)
-    limit = MicrocreditLimit(
-        effective_from=effective_from,
-        max_amount=max_amount,
-        max_amount_srl=max_amount_srl,
-        max_term_months=max_term_months,
-        real_collateral_allowed=real_collateral_allowed,
-        tutoring_required=tutoring_required,
-        source=source,
-        created_by_id=actor.id if actor is not None else None,
-    )
+    return source
+
+
+def correct_limit(
+    limit: MicrocreditLimit,
+    *,
+    base_revision: int,
+    effective_from: date,
+    max_amount: Decimal,
+    max_amount_srl: Decimal,
+    max_term_months: int,
+    source: str,
+    actor: User,
+    real_collateral_allowed: bool = False,
+    tutoring_required: bool = True,
+) -> bool:
+    """Correct a row of limits (a figure or a date typed wrong) unless it changed since the manager's page
+    loaded it: compare-and-set on the revision, audited with what changed; whether anything changed."""
+    values: dict[str, Any] = {
+        "effective_from": effective_from,
+        "max_amount": max_amount,
+        "max_amount_srl": max_amount_srl,
+        "max_term_months": max_term_months,
+        "real_collateral_allowed": real_collateral_allowed,
+        "tutoring_required": tutoring_required,
+        "source": _check_limit(effective_from, max_amount, max_amount_srl, max_term_months, source),
+    }
+    before = {name: getattr(limit, name) for name in values}
+    if base_revision == limit.revision and before == values:
+        return False
+    if base_revision != limit.revision:
+        raise _stale_limit()
     try:
         with db.session.begin_nested():
-            db.session.add(limit)
+            result = db.session.execute(
+                update(MicrocreditLimit)
+                .where(MicrocreditLimit.id == limit.id, MicrocreditLimit.revision == base_revision)
+                .values(**values, revision=base_revision + 1),
+                execution_options={"synchronize_session": False},
+            )
     except IntegrityError as error:
-        raise DomainError(
-            {"effective_from": _("Limits starting on %(day)s are already entered.", day=day(effective_from))}
-        ) from error
-    record("microcredit_limit.added", limit, actor, after=limit_facts(limit))
-    return limit
+        raise _day_taken(effective_from) from error
+    db.session.refresh(limit)
+    if result.rowcount != 1:
+        if {name: getattr(limit, name) for name in values} == values:
+            return False  # the same correction, saved a moment ago from another tab
+        raise _stale_limit()
+    changed = [name for name in values if before[name] != values[name]]
+    record(
+        "microcredit_limit.corrected",
+        limit,
+        actor,
+        before={name: _plain(before[name]) for name in changed},
+        after={name: _plain(values[name]) for name in changed} | {"revision": limit.revision},
+    )
+    return True
+
+
+def _stale_limit() -> DomainError:
+    return DomainError(
+        {"": _("Another manager changed these limits since you opened them. Here they are as they are now.")}
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def limit_facts(limit: MicrocreditLimit) -> dict[str, Any]:

@@ -23,13 +23,15 @@ from workbench.lending.product_forms import (
     DAY_COUNT_LABELS,
     QUARTER_LABELS,
     ActiveForm,
+    EditLimitForm,
     EditProductForm,
     LimitForm,
     ProductForm,
     UsuryRateForm,
+    limit_form_data,
     product_form_data,
 )
-from workbench.lending.product_models import LoanProduct
+from workbench.lending.product_models import LoanProduct, MicrocreditLimit
 from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
@@ -174,6 +176,46 @@ def microcredit_limits():
         defaults=rules.DEFAULT_LIMITS,
         today=today,
     ), status
+
+
+@bp.route("/products/limits/<int:limit_id>", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def edit_microcredit_limit(limit_id: int):
+    """Correct a row of limits typed wrong; a change in the law is a new row from its date instead."""
+    limit = db.get_or_404(MicrocreditLimit, limit_id)
+    if request.method == "GET":
+        form = EditLimitForm(formdata=None, data=limit_form_data(limit))
+        return render("lending/microcredit_limit_form.html", form=form, limit=limit)
+    form = EditLimitForm()
+    if form.validate_on_submit():
+        try:
+            rules.correct_limit(
+                limit,
+                base_revision=form.revision.data,
+                effective_from=form.effective_from.data,
+                max_amount=form.max_amount.number,
+                max_amount_srl=form.max_amount_srl.number,
+                max_term_months=form.max_term_months.data,
+                real_collateral_allowed=bool(form.real_collateral_allowed.data),
+                tutoring_required=bool(form.tutoring_required.data),
+                source=form.source.data or "",
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            limit = db.get_or_404(MicrocreditLimit, limit_id)
+            if "" in error.errors:  # another manager's correction is stored; what this one typed is kept
+                flash(error.errors[""], "error")
+                flash(_("What you typed is kept below; save again to replace theirs."), "info")
+                form.revision.data = limit.revision
+                form.revision.raw_data = [str(limit.revision)]
+                return render("lending/microcredit_limit_form.html", form=form, limit=limit), 409
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Limits corrected."), "success")
+            return redirect(url_for("lending.microcredit_limits"), code=303)
+    return render("lending/microcredit_limit_form.html", form=form, limit=limit), 422
 
 
 @bp.route("/products/usury", methods=["GET", "POST"])
