@@ -181,3 +181,36 @@ def disbursed_loan(
     )
     db.session.commit()
     return loan
+
+
+def loan_product(**overrides: Any) -> Any:
+    """A committed, active loan product: the demo's "Microcredito d'impresa" (1,000-75,000 EUR, 0-8 %, up to
+    120 months, 12 of grace, both methods, SRLs too) with ``overrides`` of its ProductTerms fields; the
+    microcredit limits shipped by the migration (rules.DEFAULT_LIMITS) and no TEGM: add them with
+    :func:`tegm_quarter`."""
+    from dataclasses import replace
+
+    from workbench.extensions import db
+    from workbench.lending.products import DEMO_PRODUCT, create_product
+    from workbench.lending.rules import ensure_default_limits
+
+    ensure_default_limits()
+    product = create_product(replace(DEMO_PRODUCT, **overrides), None)
+    db.session.commit()
+    return product
+
+
+def tegm_quarter(quarter: date, tegm: str, loan_class: str | None = None) -> Any:
+    """A committed quarter's TEGM (a fraction as text, "0.1188") for ``loan_class`` (default: the products'
+    default class)."""
+    from decimal import Decimal
+
+    from workbench.extensions import db
+    from workbench.lending.product_models import DEFAULT_USURY_CLASS
+    from workbench.lending.usury import add_tegm
+
+    rate = add_tegm(
+        loan_class=loan_class or DEFAULT_USURY_CLASS, quarter=quarter, tegm=Decimal(tegm), actor=None
+    )
+    db.session.commit()
+    return rate

@@ -16,6 +16,7 @@ from workbench.auth.roles import Role
 from workbench.auth.services import create_user, find_user_by_email, hash_password
 from workbench.extensions import db
 from workbench.lending.demo import seed_lending
+from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring.demo import seed_mentoring
 from workbench.plans.demo import seed_plans
 from workbench.programme.models import Cohort
@@ -161,5 +162,6 @@ def seed_demo() -> dict[str, int]:
     added["plans"] = seed_plans(trainees, mentors[0])
     db.session.flush()
     added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
+    added.update(seed_lending_settings())
     added.update(seed_lending(trainees, staff["officer1@example.org"]))
     return added

@@ -4,6 +4,7 @@ from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
+from workbench.lending.product_models import LoanProduct, MicrocreditLimit, UsuryRate
 from workbench.lending.repayment_models import BankImport, LoanPayment
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -32,8 +33,10 @@ __all__ = [
     "JournalLine",
     "Loan",
     "LoanPayment",
+    "LoanProduct",
     "MailPreference",
     "MentorAssignment",
+    "MicrocreditLimit",
     "Milestone",
     "MilestoneTemplate",
     "MonthlyActual",
@@ -49,4 +52,5 @@ __all__ = [
     "ThreadRead",
     "TutoringSession",
     "User",
+    "UsuryRate",
 ]

@@ -41,8 +41,11 @@ from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.bank_import import preview as bank_preview
 from workbench.lending.bank_import import store_preview
+from workbench.lending.product_models import MicrocreditLimit
+from workbench.lending.products import DEMO_PRODUCT, create_product
 from workbench.lending.repayments import new_idempotency_key, post_repayment
 from workbench.lending.services import record_disbursement
+from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring import comments
 from workbench.mentoring.milestones import mark_done, milestones_of, waive
 from workbench.mentoring.models import ThreadEventKind
@@ -254,6 +257,9 @@ def build_world() -> World:
         bank_preview(f"2026-03-15;100,00;WB-{loan.id} rata\n".encode()),
         officer,
     )
+    # lending settings: an active product (its edit and switch-off forms), the limits and the TEGM quarters
+    product = create_product(DEMO_PRODUCT, people["manager"])
+    seed_lending_settings()
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -273,6 +279,8 @@ def build_world() -> World:
         "assignment_id": other_mentor.id,
         "thread_id": thread.id,
         "batch_id": statement.id,
+        "product_id": product.id,
+        "limit_id": db.session.scalars(select(MicrocreditLimit.id)).first(),
     }
     world = World(
         people={role: user.id for role, user in people.items()},

@@ -19,6 +19,8 @@ from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
 from workbench.lending.bank_import import store_preview
+from workbench.lending.products import DEMO_PRODUCT, create_product
+from workbench.lending.rules import add_limit
 from workbench.lending.services import record_disbursement
 from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -156,6 +158,30 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "lending.trial_balance": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
     "lending.journal_csv": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
     "lending.journal_xlsx": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    # lending settings: managers only; an empty form is refused at its fields (422), a switch-off without
+    # the revision it was made from changes nothing (303, a message)
+    "lending.products": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "lending.new_product": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.edit_product": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.product_active": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    "lending.microcredit_limits": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.edit_microcredit_limit": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "lending.usury_rates": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
     "mentoring.actuals": {"GET": (LOGIN, 200, 200, 200, 200)},
     # no month posted: the page comes back with the message (422); officers and managers only read
     "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},
@@ -231,6 +257,15 @@ def test_access(
         Anchor(plan, version, "about_you"), author=people["mentor"], body="Tell me more.", token=new_token()
     )
     statement = store_preview("statement.csv", [], people["officer"])
+    product = create_product(DEMO_PRODUCT, people["manager"])
+    limit = add_limit(
+        effective_from=date(2040, 1, 1),
+        max_amount=Decimal("80000"),
+        max_amount_srl=Decimal("100000"),
+        max_term_months=120,
+        source="",
+        actor=people["manager"],
+    )
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -250,6 +285,8 @@ def test_access(
         "assignment_id": assignment.id,
         "thread_id": posted.thread.id,
         "batch_id": statement.id,
+        "product_id": product.id,
+        "limit_id": limit.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -7,6 +7,7 @@ not see is a 404 exactly like a missing one, so ids reveal nothing.
 from __future__ import annotations
 
 from flask import Blueprint, abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workbench.extensions import db
@@ -25,6 +26,16 @@ def load_loan(loan_id: int) -> Loan:
 
 
 # The pages register themselves on the blueprint.
-from workbench.lending.views import contract, ledger, loans, repayments  # noqa: E402
+from workbench.lending.views import contract, ledger, loans, products, repayments  # noqa: E402
 
-__all__ = ["bp", "contract", "ledger", "load_loan", "loans", "repayments"]
+
+@bp.record_once
+def _products_in_the_navigation(state) -> None:
+    """Managers keep the loan products, the microcredit limits and the quarters' TEGM."""
+    from workbench.auth.roles import Role
+    from workbench.web.navigation import NavLink, register_nav_link
+
+    register_nav_link(state.app, NavLink("lending.products", _l("Loan products"), roles=(Role.MANAGER,)))
+
+
+__all__ = ["bp", "contract", "ledger", "load_loan", "loans", "products", "repayments"]
