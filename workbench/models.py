@@ -2,7 +2,10 @@
 
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
+from workbench.lending.application_models import CreditApplication
+from workbench.lending.decisions_models import Proposal
 from workbench.lending.models import Loan
+from workbench.lending.scorecard_models import ApplicationScore, ScorecardVersion
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.models import (
@@ -19,11 +22,13 @@ from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, Review
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
 __all__ = [
+    "ApplicationScore",
     "AuditEvent",
     "BusinessPlan",
     "Cohort",
     "CommentMention",
     "CommentThread",
+    "CreditApplication",
     "Enrolment",
     "Loan",
     "MailPreference",
@@ -35,8 +40,10 @@ __all__ = [
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",
+    "Proposal",
     "ReviewDecision",
     "RoleGrant",
+    "ScorecardVersion",
     "SessionService",
     "ThreadComment",
     "ThreadEvent",
