@@ -1,4 +1,4 @@
-"""The loan officer's home (applications waiting for a score or a decision) and a loan's record."""
+"""A loan's record."""
 
 from __future__ import annotations
 
@@ -24,13 +24,6 @@ DISBURSEMENT_METHOD_LABELS = {
     "bank_transfer": _l("Bank transfer"),
     "cheque": _l("Cheque"),
 }
-
-
-@bp.get("/queue")
-@role_required(Role.OFFICER)
-def queue():
-    # Applications arrive with the lending issue; until then the queue is honestly empty.
-    return render("lending/queue.html", applications=[])
 
 
 @bp.get("/loans/<int:loan_id>")
