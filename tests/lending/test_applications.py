@@ -97,7 +97,7 @@ def test_two_applications_at_once_store_one(app, trainee, mentor) -> None:
     trainee_id = trainee.id
     for n in range(ROUNDS // 2):
         version_id = endorsed_version(trainee, mentor, title=f"Plan {n}").id
-        results = at_once(app, *(lambda: _apply(version_id, trainee_id) for _ in range(2)))
+        results = at_once(app, *(lambda v=version_id: _apply(v, trainee_id) for _ in range(2)))
         assert sorted(results) == ["applied", "refused"]
         assert db.session.query(CreditApplication).filter_by(plan_version_id=version_id).count() == 1
 

@@ -287,7 +287,9 @@ def score_rows(
         else:
             measure = measures[key]
             normalised, shown, comment, rating = measure.normalised, measure.shown, "", None
-        contribution = _round(normalised * weight)
+        # Rounded first, so that the shown value times the weight is exactly the contribution shown.
+        normalised = _round(normalised)
+        contribution = normalised * weight
         total += contribution
         rows.append(
             {
