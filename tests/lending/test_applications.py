@@ -114,7 +114,7 @@ def _apply(version_id: int, trainee_id: int) -> str:
         return "refused"
 
 
-# --- pages --------------------------------------------------------------------------------------------------
+# --- pages ----------------------------------------------------------------------------------------------
 
 
 def test_the_trainee_applies_from_the_page_and_sees_the_status(client, trainee, version) -> None:
