@@ -43,6 +43,7 @@ from workbench.plans.financials import METHOD_LABELS
 from workbench.plans.models import BusinessPlan
 from workbench.plans.permissions import can_apply_for_credit, can_view_plan, is_owner
 from workbench.plans.results import stored_results
+from workbench.plans.review import endorsements_of
 from workbench.plans.services import projection_of
 from workbench.plans.whatif import WHAT_IFS, scenario_for
 from workbench.timeutil import programme_today
@@ -129,7 +130,19 @@ def my_applications():
     """The trainee's applications and where each stands."""
     listed = services.applications_of(current_user.id)
     states = services.states_of(listed)
-    return render("lending/my_applications.html", states=[states[a.id] for a in listed])
+    applied = {a.plan_version_id for a in listed}
+    ready = [
+        e.plan
+        for e in endorsements_of(current_user.id)
+        if e.current and e.decision.version_id not in applied and can_apply_for_credit(current_user, e.plan)
+    ]
+    # The first endorsed plan's form is on the page, pre-filled: applying is one step from the navigation.
+    form = None
+    if ready and ready[0].latest_version is not None:
+        form = ApplicationForm(formdata=None, data=services.prefilled(ready[0].latest_version))
+    return render(
+        "lending/my_applications.html", states=[states[a.id] for a in listed], ready=ready, form=form
+    )
 
 
 # --- the application's page --------------------------------------------------------------------------------
