@@ -15,8 +15,9 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.auth.services import create_user, find_user_by_email, hash_password
 from workbench.extensions import db
+from workbench.lending.demo import seed_applications
 from workbench.mentoring.demo import seed_mentoring
-from workbench.plans.demo import seed_plans
+from workbench.plans.demo import DEMO_PLANS, seed_plans
 from workbench.programme.models import Cohort
 from workbench.programme.services import (
     assign_mentor,
@@ -158,6 +159,13 @@ def seed_demo() -> dict[str, int]:
                 added["mentor_assignments"] += 1
     db.session.flush()
     added["plans"] = seed_plans(trainees, mentors[0])
+    db.session.flush()
+    # Applications before the mentoring: the financed trainee's loan is paid out through their application.
+    added.update(
+        seed_applications(
+            trainees, len(DEMO_PLANS), staff["officer1@example.org"], staff["officer2@example.org"]
+        )
+    )
     db.session.flush()
     added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
     return added
