@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from workbench.audit.services import record
 from workbench.auth.models import User
@@ -135,8 +135,9 @@ class ApplicationState:
         return self.score.sequence if self.score is not None else 0
 
 
-def latest_scores(application_ids: Iterable[int]) -> dict[int, ApplicationScore]:
-    """Each application's latest score, with its officer, in one query."""
+def latest_scores(application_ids: Iterable[int], *, criteria: bool = True) -> dict[int, ApplicationScore]:
+    """Each application's latest score, with its officer (a query each); without `criteria`, the rows of
+    the score are not read (a list of applications shows the total and the band)."""
     ids = list(application_ids)
     if not ids:
         return {}
@@ -153,16 +154,21 @@ def latest_scores(application_ids: Iterable[int]) -> dict[int, ApplicationScore]
             (latest.c.application_id == ApplicationScore.application_id)
             & (latest.c.sequence == ApplicationScore.sequence),
         )
-        .options(joinedload(ApplicationScore.officer))
+        .options(selectinload(ApplicationScore.officer))
     )
+    if not criteria:
+        query = query.options(defer(ApplicationScore.criteria))
     return {score.application_id: score for score in db.session.scalars(query)}
 
 
-def states_of(applications: Iterable[CreditApplication]) -> dict[int, ApplicationState]:
-    """Each application's state, in a constant number of queries whatever their number."""
+def states_of(
+    applications: Iterable[CreditApplication], *, criteria: bool = True
+) -> dict[int, ApplicationState]:
+    """Each application's state, in a constant number of queries whatever their number (``criteria``: read
+    the rows of the scores too)."""
     listed = list(applications)
     ids = [a.id for a in listed]
-    scores = latest_scores(ids)
+    scores = latest_scores(ids, criteria=criteria)
     proposals = decisions.proposals_of(SUBJECT, ids)
     loans = (
         {

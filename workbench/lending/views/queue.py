@@ -14,7 +14,6 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
@@ -24,17 +23,23 @@ from workbench.lending import decisions
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.forms import QueueFilterForm
 from workbench.lending.scorecard import BAND_LABELS
+from workbench.plans.models import PlanVersion
 from workbench.programme.models import Cohort, Enrolment
 from workbench.timeutil import programme_day, programme_today
 from workbench.web.decorators import role_required
+from workbench.web.guards import query_int
 from workbench.web.templating import render
 
 from . import bp
+
+#: Rows of the queue on one page.
+PAGE_SIZE = 100
 
 
 @dataclass
 class QueueRow:
     state: services.ApplicationState
+    applicant_name: str
     cohort_id: int | None
     dscr: Decimal | None
     min_cash: Decimal | None
@@ -73,43 +78,81 @@ class QueueRow:
         return (5, age)
 
 
-def _metric(document: object, key: str) -> Decimal | None:
-    try:
-        value = document["metrics"][key]  # type: ignore[index]
-        return None if value is None else Decimal(str(value))
-    except (KeyError, TypeError, ValueError, ArithmeticError):
+def _metric(text: str | None) -> Decimal | None:
+    """A figure of the results document, as the database read it (None when the document has none)."""
+    if text is None or len(text) > 40:
         return None
+    try:
+        value = Decimal(text.strip('"'))
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
 
 
 def queue_rows(today: date, *, cohort_id: int | None = None) -> list[QueueRow]:
     """Every application (of one cohort), with what the queue shows: a constant number of queries."""
+    # Only the two key figures of each frozen results document, read in the database: the documents (every
+    # month of every row) stay where they are.
     query = (
-        select(CreditApplication, Enrolment.cohort_id)
-        .join(CreditApplication.applicant)
-        .join(CreditApplication.plan_version)
+        select(
+            CreditApplication,
+            User.full_name,
+            Enrolment.cohort_id,
+            PlanVersion.results[("metrics", "dscr")].as_string(),
+            PlanVersion.results[("metrics", "min_cash")].as_string(),
+        )
+        .join(User, User.id == CreditApplication.applicant_id)
+        .join(PlanVersion, PlanVersion.id == CreditApplication.plan_version_id)
         .outerjoin(Enrolment, Enrolment.user_id == CreditApplication.applicant_id)
-        .options(contains_eager(CreditApplication.applicant), contains_eager(CreditApplication.plan_version))
     )
     if cohort_id is not None:
         query = query.where(Enrolment.cohort_id == cohort_id)
     found = db.session.execute(query).all()
-    states = services.states_of([application for application, _cohort in found])
+    states = services.states_of([row[0] for row in found], criteria=False)
     rows = []
-    for application, cohort in found:
+    for application, name, cohort, dscr, min_cash in found:
         state = states[application.id]
-        results = application.plan_version.results
         rows.append(
             QueueRow(
                 state=state,
+                applicant_name=name,
                 cohort_id=cohort,
-                dscr=_metric(results, "dscr"),
-                min_cash=_metric(results, "min_cash"),
+                dscr=_metric(dscr),
+                min_cash=_metric(min_cash),
                 age_days=(today - programme_day(application.submitted_at)).days,
                 waiting_for_me=state.pending is not None and decisions.can_check(current_user, state.pending),
             )
         )
     rows.sort(key=lambda row: (*row.priority(), row.application.id))
     return rows
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page of the queue shown, shaped as _partials/pagination.html reads it."""
+
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 def _choice(value: str | None) -> int | None:
@@ -142,12 +185,16 @@ def queue():
     if officer_id is not None:
         rows = [row for row in rows if officer_id in row.officers]
     waiting = [row for row in rows if row.waiting_for_me]
+    page = Page(query_int("page", 1), len(rows))
+    start = (page.page - 1) * PAGE_SIZE
     return render(
         "lending/queue.html",
         fragment="results",
         form=form,
-        rows=rows,
-        waiting=waiting,
+        rows=rows[start : start + PAGE_SIZE],
+        waiting=waiting[:PAGE_SIZE],
+        page=page,
+        page_args={k: v for k, v in request.args.items() if k in ("status", "cohort", "officer") and v},
         band_labels=BAND_LABELS,
         cohort_names=dict(cohorts),
     )
