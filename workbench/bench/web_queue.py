@@ -1,10 +1,11 @@
 """Benchmark of the loan officer's queue with 2,000 applications, against the trivial endpoint of web.py's app
 in the same run.
 
-The page shows the first PAGE_SIZE rows of the queue, but every application is read and sorted by what needs
-action, so the time grows with their number. The applications are built untimed: one endorsed plan version, scored and proposed through the services,
-then copied with bulk inserts (a trainee, their plan, its version, the application; a score on one in three,
-a proposal waiting for the benchmark officer's confirmation on one in six), as the queue reads them.
+The page shows the first PAGE_SIZE rows, but every application is read and sorted by what needs action, so
+the time grows with their number. The applications are built untimed: one endorsed plan version, scored and
+proposed through the services, then copied with bulk inserts (a trainee, their plan, its version, the
+application; a score on one in three, a proposal waiting for the benchmark officer's confirmation on one in
+six), as the queue reads them.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from workbench.finance.errors import NumberError
@@ -79,13 +80,13 @@ class ApplicationForm(FlaskForm):
     )
     legal_form = RadioField(
         _l("Legal form of the business"),
-        choices=[(key, LEGAL_FORM_LABELS[key]) for key in LEGAL_FORMS],
+        choices=[SelectChoice(key, LEGAL_FORM_LABELS[key]) for key in LEGAL_FORMS],
         validators=[InputRequired()],
     )
 
 
-def rating_choices() -> list[tuple[str, str]]:
-    return [(str(n), str(n)) for n in range(MAX_RATING + 1)]
+def rating_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(n), str(n)) for n in range(MAX_RATING + 1)]
 
 
 class ScoreForm(FlaskForm):
@@ -95,7 +96,8 @@ class ScoreForm(FlaskForm):
     seen = HiddenField()
     band = SelectField(
         _l("Band"),
-        choices=[("", _l("As the score says"))] + [(b, BAND_LABELS[b]) for b in BANDS],
+        choices=[SelectChoice("", _l("As the score says"))]
+        + [SelectChoice(b, BAND_LABELS[b]) for b in BANDS],
         validators=[Optional()],
     )
     override_reason = TextAreaField(
@@ -125,14 +127,16 @@ for _key in JUDGED:
 
 class ProposalForm(FlaskForm):
     action = RadioField(
-        _l("You propose to"), choices=[(a, ACTION_LABELS[a]) for a in ACTIONS], validators=[InputRequired()]
+        _l("You propose to"),
+        choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
+        validators=[InputRequired()],
     )
     amount = NumberField(_l("Amount lent (EUR)"), validators=[Optional()])
     annual_rate = NumberField(_l("Yearly interest rate (%)"), validators=[Optional()])
     term_months = _whole(_l("Months to repay"), 1, MAX_TERM_MONTHS, required=False)
     grace_months = _whole(_l("First months paying interest only"), 0, MAX_TERM_MONTHS - 1, required=False)
     method = SelectField(
-        _l("Installments"), choices=[(m, METHOD_LABELS.get(m, m)) for m in REPAYMENT_METHODS]
+        _l("Installments"), choices=[SelectChoice(m, METHOD_LABELS.get(m, m)) for m in REPAYMENT_METHODS]
     )
     first_due_on = DateField(_l("First installment due on"), validators=[Optional()])
     note = TextAreaField(
@@ -163,7 +167,7 @@ class DisburseForm(FlaskForm):
     disbursed_on = DateField(_l("Paid out on"), validators=[InputRequired()])
     disbursement_method = RadioField(
         _l("How the money was paid out"),
-        choices=[(m, PAYOUT_LABELS[m]) for m in PAYOUT_METHODS],
+        choices=[SelectChoice(m, PAYOUT_LABELS[m]) for m in PAYOUT_METHODS],
         validators=[InputRequired()],
     )
 

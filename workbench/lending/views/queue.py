@@ -14,6 +14,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
@@ -168,7 +169,9 @@ def queue():
         (s.value, label) for s, label in services.STATUS_LABELS.items()
     ]
     cohorts = db.session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name)).all()
-    form.cohort.choices = [("", _("Every cohort"))] + [(str(i), name) for i, name in cohorts]
+    form.cohort.choices = [SelectChoice("", _("Every cohort"))] + [
+        SelectChoice(str(i), name) for i, name in cohorts
+    ]
     officers = db.session.execute(
         select(User.id, User.full_name)
         .join(RoleGrant, RoleGrant.user_id == User.id)
@@ -176,7 +179,9 @@ def queue():
         .distinct()
         .order_by(User.full_name)
     ).all()
-    form.officer.choices = [("", _("Any officer"))] + [(str(i), name) for i, name in officers]
+    form.officer.choices = [SelectChoice("", _("Any officer"))] + [
+        SelectChoice(str(i), name) for i, name in officers
+    ]
     status = form.status.data if form.status.data in {s.value for s in services.Status} else None
     officer_id = _choice(form.officer.data)
     rows = queue_rows(programme_today(), cohort_id=_choice(form.cohort.data))
