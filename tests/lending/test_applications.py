@@ -160,3 +160,39 @@ def test_another_trainee_cannot_open_the_application(client, trainee, version) -
     assert client.get(f"/plans/{version.plan_id}/apply").status_code == 404
     login_as(client, trainee)
     assert client.get(f"/applications/{application.id}").status_code == 200
+
+
+def test_the_applicant_reads_the_status_not_the_scorecard(client, trainee, officer, version) -> None:
+    from workbench.lending.scorecard import Rating, score_application
+
+    application = services.apply_for_credit(version, trainee, REQUEST)
+    score_application(
+        application,
+        officer,
+        {k: Rating(2, "Private note.") for k in ("motivation", "experience", "market")},
+        seen=0,
+    )
+    db.session.commit()
+    login_as(client, trainee)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Scored" in page
+    assert "Private note." not in page
+    assert "/score" not in page
+    assert client.post(f"/applications/{application.id}/score").status_code == 403
+
+
+def test_the_queue_filters_by_status_and_answers_htmx_with_the_results_only(
+    client, trainee, officer, version
+) -> None:
+    services.apply_for_credit(version, trainee, REQUEST)
+    db.session.commit()
+    login_as(client, officer)
+    assert "Fatou Ndiaye" in client.get("/queue?status=submitted").get_data(as_text=True)
+    assert "Fatou Ndiaye" not in client.get("/queue?status=approved").get_data(as_text=True)
+    fragment = client.get(
+        "/queue?status=submitted", headers={"HX-Request": "true", "HX-Target": "queue-results"}
+    )
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="queue-results">')
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert client.get("/queue?cohort=99999999999&officer=x&status=%00").status_code in (200, 400)
