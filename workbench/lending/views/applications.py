@@ -8,7 +8,10 @@ acted meanwhile, with what they did beside what was typed (409).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -194,6 +197,7 @@ def _page(
         "method_labels": METHOD_LABELS,
         "payout_labels": PAYOUT_LABELS,
         "can_check": state.pending is not None and decisions.can_check(current_user, state.pending),
+        "percent": _percent,
     }
     if officer_view:
         scorecard = current_scorecard()
@@ -217,6 +221,14 @@ def _page(
             context["terms"] = services.Terms.of(state.decision)
     db.session.commit()  # the default scorecard, when this is the first page that needed it
     return render("lending/application.html", **context), status
+
+
+def _percent(fraction: str) -> str:
+    """A stored yearly rate ("0.035") as the reader writes a percentage (3.5 %, 3,5 %)."""
+    try:
+        return format_percent(Decimal(fraction), format="#,##0.###%")
+    except (ArithmeticError, ValueError):
+        return "—"
 
 
 def _blank_score_form(state: services.ApplicationState) -> ScoreForm:
