@@ -214,3 +214,27 @@ def tegm_quarter(quarter: date, tegm: str, loan_class: str | None = None) -> Any
     )
     db.session.commit()
     return rate
+
+
+def endorsed_version(owner: User, mentor: User, *, title: str = "Fatou's Kitchen") -> PlanVersion:
+    """The first version of ``owner``'s example food plan, sent and endorsed by ``mentor`` (assigned to the
+    owner for that), committed: the owner may apply for credit on it."""
+    from workbench.extensions import db
+    from workbench.plans.services import endorse_plan, submit_plan
+    from workbench.programme.models import MentorAssignment
+    from workbench.programme.services import assign_mentor
+
+    current = db.session.scalar(
+        db.select(MentorAssignment).where(
+            MentorAssignment.trainee_id == owner.id,
+            MentorAssignment.mentor_id == mentor.id,
+            MentorAssignment.ended_at.is_(None),
+        )
+    )
+    if current is None:
+        assign_mentor(owner, mentor, None)
+    plan = make_plan(owner, title=title, from_example=True)
+    version = submit_plan(plan, owner)
+    endorse_plan(plan, mentor, "Ready for credit: the numbers hold.")
+    db.session.commit()
+    return version

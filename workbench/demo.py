@@ -15,10 +15,11 @@ from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.auth.services import create_user, find_user_by_email, hash_password
 from workbench.extensions import db
-from workbench.lending.demo import seed_lending
+from workbench.lending.application_demo import seed_applications
+from workbench.lending.portfolio_demo import seed_lending
 from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring.demo import seed_mentoring
-from workbench.plans.demo import seed_plans
+from workbench.plans.demo import DEMO_PLANS, seed_plans
 from workbench.programme.models import Cohort
 from workbench.programme.services import (
     assign_mentor,
@@ -161,7 +162,14 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     added["plans"] = seed_plans(trainees, mentors[0])
     db.session.flush()
-    added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
     added.update(seed_lending_settings())
+    # Applications before the mentoring: the financed trainee's loan is paid out through their application.
+    added.update(
+        seed_applications(
+            trainees, len(DEMO_PLANS), staff["officer1@example.org"], staff["officer2@example.org"]
+        )
+    )
+    db.session.flush()
+    added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
     added.update(seed_lending(trainees, staff["officer1@example.org"]))
     return added

@@ -2,10 +2,13 @@
 
 from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
+from workbench.lending.application_models import CreditApplication
+from workbench.lending.decisions_models import Proposal
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
 from workbench.lending.product_models import LoanProduct, MicrocreditLimit, UsuryRate
 from workbench.lending.repayment_models import BankImport, LoanPayment
+from workbench.lending.scorecard_models import ApplicationScore, ScorecardVersion
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.models import (
@@ -22,12 +25,14 @@ from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, Review
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 
 __all__ = [
+    "ApplicationScore",
     "AuditEvent",
     "BankImport",
     "BusinessPlan",
     "Cohort",
     "CommentMention",
     "CommentThread",
+    "CreditApplication",
     "Enrolment",
     "JournalEntry",
     "JournalLine",
@@ -44,8 +49,10 @@ __all__ = [
     "PasswordReset",
     "PlanAnswer",
     "PlanVersion",
+    "Proposal",
     "ReviewDecision",
     "RoleGrant",
+    "ScorecardVersion",
     "SessionService",
     "ThreadComment",
     "ThreadEvent",

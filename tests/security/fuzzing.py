@@ -19,7 +19,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from io import BytesIO
@@ -34,16 +34,21 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from tests.factories import endorsed_version
 from tests.support import login_as, make_person
 from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.applications import Request as ApplicationRequest
+from workbench.lending.applications import apply_for_credit, propose_decision
 from workbench.lending.bank_import import preview as bank_preview
 from workbench.lending.bank_import import store_preview
+from workbench.lending.decisions import confirm
 from workbench.lending.product_models import MicrocreditLimit
 from workbench.lending.products import DEMO_PRODUCT, create_product
 from workbench.lending.repayments import new_idempotency_key, post_repayment
+from workbench.lending.scorecard import JUDGED, Rating, score_application
 from workbench.lending.services import record_disbursement
 from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring import comments
@@ -260,6 +265,38 @@ def build_world() -> World:
     # lending settings: an active product (its edit and switch-off forms), the limits and the TEGM quarters
     product = create_product(DEMO_PRODUCT, people["manager"])
     seed_lending_settings()
+    # Credit applications: the trainee's endorsed plan not applied on yet (the application form); another
+    # trainee's applications scored (score and proposal forms), with a proposal waiting for the officer and
+    # the manager (confirm and decline forms) and with a confirmed approval (the payout form).
+    endorsed_version(trainee, people["mentor"], title="Endorsed plan")
+    proposer = make_person("fuzz.proposer@example.org", [Role.OFFICER], "Proposer", locale="it")
+    ratings = {key: Rating(3, "Bene.") for key in JUDGED}
+    applicants = []
+    for n in range(3):
+        applicant = make_person(
+            f"fuzz.applicant{n}@example.org", [Role.TRAINEE], f"Applicant {n}", locale="fr"
+        )
+        enrol(applicant, cohort, actor=None)
+        version = endorsed_version(applicant, people["mentor"], title=f"Applied {n}")
+        applied = apply_for_credit(
+            version, applicant, ApplicationRequest(Decimal("5000"), 24, 0, "Tools", "srl")
+        )
+        score_application(applied, proposer, ratings, seen=0)
+        applicants.append(applied)
+    first_due = programme_today() + timedelta(days=30)
+    terms = {
+        "amount": Decimal("5000"),
+        "annual_rate": Decimal("0.05"),
+        "term_months": 24,
+        "grace_months": 0,
+        "method": "annuity",
+        "first_due_on": first_due,
+    }
+    # The officer's own proposal waits for the manager; the officer's queue so lists the scored application
+    # before it, and the approved one (the page's seed) offers the payout.
+    waiting = propose_decision(applicants[1], people["officer"], "approve", terms=terms, note="")
+    approval = propose_decision(applicants[2], proposer, "approve", terms=terms, note="")
+    confirm(approval, people["manager"])
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -281,6 +318,8 @@ def build_world() -> World:
         "batch_id": statement.id,
         "product_id": product.id,
         "limit_id": db.session.scalars(select(MicrocreditLimit.id)).first(),
+        "application_id": applicants[2].id,
+        "proposal_id": waiting.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

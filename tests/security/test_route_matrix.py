@@ -14,13 +14,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tests.factories import endorsed_version
 from tests.support import login_as, make_person
 from workbench.auth.roles import Role
 from workbench.auth.services import issue_password_reset
 from workbench.extensions import db
+from workbench.lending.applications import Request as ApplicationRequest
+from workbench.lending.applications import apply_for_credit, propose_decision
 from workbench.lending.bank_import import store_preview
 from workbench.lending.products import DEMO_PRODUCT, create_product
 from workbench.lending.rules import add_limit
+from workbench.lending.scorecard import JUDGED, Rating, score_application
 from workbench.lending.services import record_disbursement
 from workbench.mentoring.comments import Anchor, new_token, start_thread
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -142,7 +146,23 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "GET": (LOGIN, 200, DENIED, DENIED, DENIED),
         "POST": (LOGIN, 422, DENIED, DENIED, DENIED),
     },
-    "lending.queue": {"GET": (LOGIN, DENIED, DENIED, 200, DENIED)},
+    "lending.queue": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    # the trainee's plan is sent, not endorsed: the page says so (200); an empty post is refused (422)
+    "lending.apply": {
+        "GET": (LOGIN, 200, DENIED, DENIED, DENIED),
+        "POST": (LOGIN, 422, DENIED, DENIED, DENIED),
+    },
+    "lending.my_applications": {"GET": (LOGIN, 200, DENIED, DENIED, DENIED)},
+    # an application of another trainee, with a proposal by a third officer: the trainee may not see it (404)
+    "lending.application": {"GET": (LOGIN, 404, DENIED, 200, 200)},
+    # empty forms: errors at the fields (422)
+    "lending.score": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    "lending.propose": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    "lending.disburse": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    # the officer or the manager confirms the third officer's proposal (303 back to the application); an
+    # empty decline has no reason (422)
+    "lending.confirm_proposal": {"POST": (LOGIN, DENIED, DENIED, 303, 303)},
+    "lending.decline_proposal": {"POST": (LOGIN, DENIED, DENIED, 422, 422)},
     # the trainee borrowed on the sent version (paid out two months ago); the mentor is assigned to them
     "lending.loan": {"GET": (LOGIN, 200, 200, 200, 200)},
     # officers post repayments and reversals: an empty form comes back with its errors
@@ -266,6 +286,14 @@ def test_access(
         source="",
         actor=people["manager"],
     )
+    applicant = make_person("applicant@example.org", [Role.TRAINEE], "Applicant")
+    proposer = make_person("proposer@example.org", [Role.OFFICER], "Proposer")
+    endorsed = endorsed_version(applicant, people["mentor"], title="Endorsed")
+    application = apply_for_credit(
+        endorsed, applicant, ApplicationRequest(Decimal("5000"), 24, 0, "Tools", "individual")
+    )
+    score_application(application, proposer, {k: Rating(3, "Fine.") for k in JUDGED}, seen=0)
+    proposal = propose_decision(application, proposer, "reject", terms=None, note="Too much debt.")
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -287,6 +315,8 @@ def test_access(
         "batch_id": statement.id,
         "product_id": product.id,
         "limit_id": limit.id,
+        "application_id": application.id,
+        "proposal_id": proposal.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -41,6 +41,10 @@ class Loan(db.Model):
     #: Installment 1 falls due on this date; the next ones a month apart.
     first_due_on: Mapped[date] = mapped_column(Date)
     disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The approved application the loan pays out, when it came through one: one loan per application.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_applications.id", ondelete="RESTRICT"), unique=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     borrower: Mapped[User] = relationship(foreign_keys=[borrower_id])

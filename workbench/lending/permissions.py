@@ -8,6 +8,7 @@ from __future__ import annotations
 from workbench.auth.models import User
 from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
+from workbench.lending.application_models import CreditApplication
 from workbench.lending.models import Loan
 from workbench.programme.permissions import is_assigned_mentor
 
@@ -40,3 +41,20 @@ def can_post_repayment(user: User, loan: Loan) -> bool:
 def can_read_ledger(user: User) -> bool:
     """The trial balance and the journal: loan officers and the programme's managers."""
     return is_officer(user) or is_manager(user)
+
+
+def can_view_application(user: User, application: CreditApplication) -> bool:
+    """The applicant, loan officers and managers."""
+    if not user.is_authenticated:
+        return False
+    return user.id == application.applicant_id or is_officer(user) or is_manager(user)
+
+
+def can_score(user: User) -> bool:
+    """Loan officers score applications and propose decisions."""
+    return is_officer(user) and user.active
+
+
+def can_disburse(user: User) -> bool:
+    """Any loan officer records the payout of a confirmed approval, the proposer too."""
+    return is_officer(user) and user.active

@@ -19,6 +19,7 @@ from workbench.extensions import db
 from workbench.finance.money import ZERO, add_months
 from workbench.finance.schedule import Installment, build_schedule
 from workbench.lending import ledger
+from workbench.lending.application_models import CreditApplication
 from workbench.lending.models import Loan
 from workbench.plans.models import PlanVersion
 
@@ -37,9 +38,11 @@ def record_disbursement(
     disbursement_method: str,
     actor: User | None,
     first_due_on: date | None = None,
+    application: CreditApplication | None = None,
 ) -> Loan:
     """The loan on `version`, paid out on `disbursed_on`. A version is financed once: a second press, or a
-    second officer at the same moment, gets a clear error and nothing is paid twice (unique key)."""
+    second officer at the same moment, gets a clear error and nothing is paid twice (unique key). A loan
+    that pays out an approved `application` remembers it (unique too: an application is paid out once)."""
     build_schedule(principal, annual_rate, term_months, grace_months, method)  # refuses impossible terms
     if disbursement_method not in METHODS:
         raise DomainError({"disbursement_method": _("Choose how the money was paid out.")})
@@ -55,6 +58,7 @@ def record_disbursement(
         disbursement_method=disbursement_method,
         first_due_on=first_due_on or add_months(disbursed_on, 1),
         disbursed_by_id=actor.id if actor is not None else None,
+        application_id=application.id if application is not None else None,
     )
     try:
         with db.session.begin_nested():
@@ -65,7 +69,11 @@ def record_disbursement(
         "loan.disbursed",
         loan,
         actor,
-        after={"principal": str(loan.principal), "disbursed_on": disbursed_on.isoformat()},
+        after={
+            "principal": str(loan.principal),
+            "disbursed_on": disbursed_on.isoformat(),
+            "application_id": loan.application_id,
+        },
     )
     ledger.post_disbursement(loan, actor)  # Dr loans receivable / Cr bank, in the same transaction
     events.loan_disbursed.send(loan, actor=actor)

@@ -1,4 +1,6 @@
-"""Lending pages: the officer's queue and a loan's record (loans.py), its contract (contract.py).
+"""Lending pages: the officer's queue (queue.py), credit applications with their scores and four-eyes
+decisions (applications.py), a loan's record (loans.py) and contract (contract.py), repayments and bank
+imports (repayments.py), the ledger (ledger.py), and the products and rules managers keep (products.py).
 
 Load -> check -> act: a view loads the object and asks a predicate from permissions.py; a loan the person may
 not see is a 404 exactly like a missing one, so ids reveal nothing.
@@ -8,13 +10,22 @@ from __future__ import annotations
 
 from flask import Blueprint, abort
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
+from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.lending.models import Loan
 from workbench.lending.permissions import can_view_loan
 
 bp = Blueprint("lending", __name__)
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    """A page and its htmx fragment share a URL: caches must keep them apart."""
+    response.vary.add("HX-Request")
+    return response
 
 
 def load_loan(loan_id: int) -> Loan:
@@ -26,16 +37,52 @@ def load_loan(loan_id: int) -> Loan:
 
 
 # The pages register themselves on the blueprint.
-from workbench.lending.views import contract, ledger, loans, products, repayments  # noqa: E402
+from workbench.lending.views import (  # noqa: E402
+    applications,
+    contract,
+    ledger,
+    loans,
+    products,
+    queue,
+    repayments,
+)
+
+
+def _waiting_label(count: int) -> str:
+    return ngettext("%(num)d waits for your confirmation", "%(num)d wait for your confirmation", count)
 
 
 @bp.record_once
-def _products_in_the_navigation(state) -> None:
-    """Managers keep the loan products, the microcredit limits and the quarters' TEGM."""
-    from workbench.auth.roles import Role
+def _links_in_the_navigation(state) -> None:
+    """Trainees reach their applications; managers the queue (officers have it as their home), with a badge
+    counting the proposals waiting for the person's confirmation (one query per page)."""
+    from workbench.lending.decisions import waiting_count
     from workbench.web.navigation import NavLink, register_nav_link
 
+    register_nav_link(
+        state.app, NavLink("lending.my_applications", _l("My credit applications"), (Role.TRAINEE,))
+    )
     register_nav_link(state.app, NavLink("lending.products", _l("Loan products"), roles=(Role.MANAGER,)))
+    register_nav_link(
+        state.app,
+        NavLink(
+            "lending.queue",
+            _l("Decisions to confirm"),
+            (Role.OFFICER, Role.MANAGER),
+            badge=waiting_count,
+            badge_label=_waiting_label,
+        ),
+    )
 
 
-__all__ = ["bp", "contract", "ledger", "load_loan", "loans", "products", "repayments"]
+__all__ = [
+    "applications",
+    "bp",
+    "contract",
+    "ledger",
+    "load_loan",
+    "loans",
+    "products",
+    "queue",
+    "repayments",
+]

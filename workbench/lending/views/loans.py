@@ -1,4 +1,4 @@
-"""The loan officer's home (applications waiting for a score or a decision) and a loan's record."""
+"""A loan's record."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from workbench.auth.permissions import is_manager
 from workbench.auth.roles import Role
 from workbench.finance.schedule import schedule_totals
 from workbench.lending.bank_import import loan_number
-from workbench.lending.forms import RepaymentForm, ReversalForm
 from workbench.lending.models import Loan
 from workbench.lending.permissions import can_post_repayment, can_read_ledger
 from workbench.lending.position import standing_of
+from workbench.lending.repayment_forms import RepaymentForm, ReversalForm
 from workbench.lending.repayments import new_idempotency_key
 from workbench.lending.services import schedule_of
 from workbench.plans.financials import METHOD_LABELS
@@ -30,13 +30,6 @@ DISBURSEMENT_METHOD_LABELS = {
     "bank_transfer": _l("Bank transfer"),
     "cheque": _l("Cheque"),
 }
-
-
-@bp.get("/queue")
-@role_required(Role.OFFICER)
-def queue():
-    # Applications arrive with the lending issue; until then the queue is honestly empty.
-    return render("lending/queue.html", applications=[])
 
 
 @bp.get("/loans/<int:loan_id>")

@@ -12,8 +12,8 @@ from workbench.auth.roles import Role
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.lending import bank_import
-from workbench.lending.forms import BankImportForm, RepaymentForm, ReversalForm
 from workbench.lending.permissions import can_post_repayment
+from workbench.lending.repayment_forms import BankImportForm, RepaymentForm, ReversalForm
 from workbench.lending.repayment_models import BankImport, LoanPayment
 from workbench.lending.repayments import (
     PossibleDuplicate,
