@@ -19,8 +19,7 @@ def test_the_demo_has_an_application_at_every_stage(app_context) -> None:
     listed = db.session.scalars(select(CreditApplication)).all()
     states = applications.states_of(listed)
     assert {state.status for state in states.values()} == set(applications.Status)
-    [loan] = db.session.scalars(select(Loan)).all()
-    assert loan.application_id is not None
+    [loan] = db.session.scalars(select(Loan).where(Loan.application_id.is_not(None))).all()
     assert loan.borrower.email == "aminata.toure@example.org"
     assert db.session.scalar(select(func.count(ScorecardVersion.id))) == 1
     again = seed_demo()
