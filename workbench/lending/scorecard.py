@@ -68,7 +68,7 @@ CRITERIA: dict[str, Criterion] = {
             "own_contribution",
             _l("Own contribution"),
             False,
-            _l("Own money as a share of what starting costs: 20 % or more scores full."),
+            _l("Own money as a share of what starting costs: one fifth or more scores full."),
         ),
         Criterion("training", _l("Training completed"), False),
         Criterion(
