@@ -81,8 +81,8 @@ def test_every_marked_string_is_in_the_template() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_translation_keeps_the_placeholders_of_its_msgid(language: str) -> None:
-    """The checks `pybabel compile` runs (the build stops on them): a translation's %(name)s placeholders match
-    its msgid's, and a python-format msgid holds no stray "%" a formatter would misread."""
+    """The checks `pybabel compile` runs (the build stops on them): a translation's %(name)s placeholders
+    match its msgid's, and a python-format msgid holds no stray "%" a formatter would misread."""
     with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalogue = read_po(handle, locale=language)
     problems = [f"{message.id!r}: {error}" for message, errors in catalogue.check() for error in errors]
