@@ -293,3 +293,12 @@ def test_the_queue_uses_the_same_number_of_queries_for_3_and_30_applications(cli
         assert response.get_data(as_text=True).count("/applications/") >= wanted
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_the_checker_sees_the_queue_once_in_the_navigation_with_the_count(scored, officer, checker, client):
+    approve(scored, officer)
+    login_as(client, checker)
+    nav = client.get("/queue").get_data(as_text=True).split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert nav.count('href="/queue"') == 1
+    assert 'id="nav-badge-lending-queue"' in nav
+    assert "1 waits for your confirmation" in nav

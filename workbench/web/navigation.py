@@ -115,7 +115,11 @@ def init_navigation(app: Flask) -> None:
     def navigation_context() -> dict[str, object]:
         if current_user and current_user.is_authenticated:
             links = [link for link in LINKS if current_user.has_role(link.role)]
-            return {"nav_homes": homes_for(current_user) + links, "nav_links": _shown_links()}
+            shown = _shown_links()
+            # A page a domain links with a badge (the officer's queue) is shown once, with its badge.
+            badged = {link.endpoint for link in shown}
+            homes = [home for home in homes_for(current_user) + links if home.endpoint not in badged]
+            return {"nav_homes": homes, "nav_links": shown}
         return {"nav_homes": [], "nav_links": []}
 
 

@@ -54,7 +54,7 @@ def _waiting_label(count: int) -> str:
 
 @bp.record_once
 def _links_in_the_navigation(state) -> None:
-    """Trainees reach their applications; managers the queue (officers have it as their home), with a badge
+    """Trainees reach their applications; officers (whose home it is) and managers the queue, with a badge
     counting the proposals waiting for the person's confirmation (one query per page)."""
     from workbench.lending.decisions import waiting_count
     from workbench.web.navigation import NavLink, register_nav_link
@@ -67,7 +67,7 @@ def _links_in_the_navigation(state) -> None:
         state.app,
         NavLink(
             "lending.queue",
-            _l("Decisions to confirm"),
+            _l("Application queue"),
             (Role.OFFICER, Role.MANAGER),
             badge=waiting_count,
             badge_label=_waiting_label,
