@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask import flash
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -19,6 +21,15 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
             field.errors = [*list(field.errors), message]
         else:
             form.form_errors.append(message)
+
+
+def keep_typed_over_stale(form: FlaskForm, error: DomainError, revision: int) -> None:
+    """Someone else's edit was stored first: say so, keep what this person typed on the form, and let their
+    next save replace the stored version (the form now carries its revision)."""
+    flash(error.errors[""], "error")
+    flash(_("What you typed is kept below; save again to replace theirs."), "info")
+    form.revision.data = revision
+    form.revision.raw_data = [str(revision)]
 
 
 #: ISO 3166-1 alpha-2 codes of countries and inhabited territories. CLDR's list (babel) also names regions and

@@ -34,7 +34,7 @@ from workbench.lending.product_forms import (
 from workbench.lending.product_models import LoanProduct, MicrocreditLimit
 from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
-from workbench.web.forms import apply_domain_error
+from workbench.web.forms import apply_domain_error, keep_typed_over_stale
 from workbench.web.templating import render
 
 from . import bp
@@ -100,10 +100,7 @@ def edit_product(product_id: int):
             db.session.rollback()
             product = load_product(product_id)
             if "" in error.errors:  # another manager's edit is stored; what this one typed is kept
-                flash(error.errors[""], "error")
-                flash(_("What you typed is kept below; save again to replace theirs."), "info")
-                form.revision.data = product.revision
-                form.revision.raw_data = [str(product.revision)]
+                keep_typed_over_stale(form, error, product.revision)
                 return render("lending/product_form.html", form=form, product=product), 409
             apply_domain_error(form, error)
         else:
@@ -205,10 +202,7 @@ def edit_microcredit_limit(limit_id: int):
             db.session.rollback()
             limit = db.get_or_404(MicrocreditLimit, limit_id)
             if "" in error.errors:  # another manager's correction is stored; what this one typed is kept
-                flash(error.errors[""], "error")
-                flash(_("What you typed is kept below; save again to replace theirs."), "info")
-                form.revision.data = limit.revision
-                form.revision.raw_data = [str(limit.revision)]
+                keep_typed_over_stale(form, error, limit.revision)
                 return render("lending/microcredit_limit_form.html", form=form, limit=limit), 409
             apply_domain_error(form, error)
         else:

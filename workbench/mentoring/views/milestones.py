@@ -42,7 +42,7 @@ from workbench.mentoring.permissions import (
 from workbench.mentoring.views import bp
 from workbench.programme.services import mentees_of
 from workbench.web.decorators import role_required
-from workbench.web.forms import apply_domain_error
+from workbench.web.forms import apply_domain_error, keep_typed_over_stale
 from workbench.web.templating import is_htmx_fragment_request, render
 
 for predicate in (
@@ -368,10 +368,7 @@ def edit_milestone_template(template_id: int):
             db.session.rollback()
             template = load_template(template_id)
             if "" in error.errors:  # changed by someone else: their version, with what this manager typed
-                flash(error.errors[""], "error")
-                flash(_("What you typed is kept below; save again to replace theirs."), "info")
-                form.revision.data = template.revision
-                form.revision.raw_data = [str(template.revision)]
+                keep_typed_over_stale(form, error, template.revision)
                 return render("mentoring/milestone_template_form.html", form=form, template=template), 409
             apply_domain_error(form, error)
         else:
