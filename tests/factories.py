@@ -216,6 +216,19 @@ def tegm_quarter(quarter: date, tegm: str, loan_class: str | None = None) -> Any
     return rate
 
 
+def lendable_product(**overrides: Any) -> Any:
+    """A committed loan product (:func:`loan_product`) with the TEGM of today's quarter entered for its
+    class (12 %, so a threshold of 19 %, unless one is there): approvals on it can be made today."""
+    from workbench.finance.usury import quarter_start
+    from workbench.lending.usury import tegm_in_force
+    from workbench.timeutil import programme_today
+
+    product = loan_product(**overrides)
+    if tegm_in_force(product.usury_class, programme_today()) is None:
+        tegm_quarter(quarter_start(programme_today()), "0.12", product.usury_class)
+    return product
+
+
 def endorsed_version(owner: User, mentor: User, *, title: str = "Fatou's Kitchen") -> PlanVersion:
     """The first version of ``owner``'s example food plan, sent and endorsed by ``mentor`` (assigned to the
     owner for that), committed: the owner may apply for credit on it."""

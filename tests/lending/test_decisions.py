@@ -7,9 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete, select
 
 from tests.concurrency import at_once
-from tests.factories import endorsed_version
+from tests.factories import endorsed_version, lendable_product
 from tests.support import audit_events, login_as, make_person
 from workbench.auth.models import User
 from workbench.auth.roles import Role
@@ -19,7 +20,10 @@ from workbench.lending import applications, decisions
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.decisions_models import Proposal
 from workbench.lending.models import Loan
+from workbench.lending.product_models import LoanProduct, UsuryRate
+from workbench.lending.products import DEMO_PRODUCT_NAME
 from workbench.lending.scorecard import Rating, score_application
+from workbench.lending.scorecard_models import ApplicationScore
 from workbench.timeutil import programme_today
 
 pytestmark = pytest.mark.usefixtures("english_readers")
@@ -27,8 +31,14 @@ pytestmark = pytest.mark.usefixtures("english_readers")
 RATINGS = {key: Rating(3, "Fine.") for key in ("motivation", "experience", "market")}
 
 
+@pytest.fixture(autouse=True)
+def product(app_context) -> LoanProduct:
+    return lendable_product()
+
+
 def terms(**changes) -> dict:
     base = {
+        "product_id": db.session.scalar(select(LoanProduct.id).where(LoanProduct.name == DEMO_PRODUCT_NAME)),
         "amount": Decimal("8000"),
         "annual_rate": Decimal("0.05"),
         "term_months": 36,
@@ -224,13 +234,113 @@ def test_two_disbursements_at_once_pay_out_once(app, scored, officer, checker) -
     assert db.session.query(Loan).count() == 1
 
 
+# --- the product's and the law's rules ------------------------------------------------------------------
+
+
+def _refusals(application, **changes) -> dict[str, str]:
+    with pytest.raises(DomainError) as refused:
+        applications.propose_decision(
+            application, application_officer(), "approve", terms=terms(**changes), note=""
+        )
+    db.session.rollback()
+    return refused.value.errors
+
+
+def application_officer() -> User:
+    """The officer who scored the application (the `officer` fixture)."""
+    officer_id = db.session.scalars(select(ApplicationScore.officer_id).limit(1)).one()
+    return db.session.get(User, officer_id)
+
+
+def test_terms_answer_to_the_product_the_legal_limits_and_the_usury_threshold(scored) -> None:
+    assert "product_id" in _refusals(scored, product_id=None)
+    assert "product_id" in _refusals(scored, product_id=2**40)  # no such row, never a database error
+    assert "This product's rate is from" in _refusals(scored, annual_rate=Decimal("0.09"))["annual_rate"]
+    assert "This product lends for at most" in _refusals(scored, term_months=121)["term_months"]
+    assert "grace" in _refusals(scored, grace_months=13)["grace_months"]
+    wide = lendable_product(name="Wide", max_rate=Decimal("0.25"), max_amount=Decimal("200000"))
+    # TEGM 12 %: the threshold is 12 x 1.25 + 4 = 19 %; at 19 % the rate itself is refused ...
+    assert (
+        "usury threshold" in _refusals(scored, product_id=wide.id, annual_rate=Decimal("0.19"))["annual_rate"]
+    )
+    # ... and at 18 % nominal, monthly installments make an APR (TAEG) of about 19.6 %: refused too.
+    assert (
+        "usury threshold" in _refusals(scored, product_id=wide.id, annual_rate=Decimal("0.18"))["annual_rate"]
+    )
+    applications.propose_decision(
+        scored,
+        application_officer(),
+        "approve",
+        terms=terms(product_id=wide.id, annual_rate=Decimal("0.17")),
+        note="",
+    )
+
+
+def test_without_the_quarters_tegm_no_terms_pass(scored, officer) -> None:
+    other_class = lendable_product(name="Other class", usury_class="Credito finalizzato")
+    db.session.execute(delete(UsuryRate).where(UsuryRate.loan_class == "Credito finalizzato"))
+    db.session.commit()
+    errors = _refusals(scored, product_id=other_class.id)
+    assert "No TEGM is entered" in errors["annual_rate"]
+
+
+def test_an_srl_borrows_up_to_its_own_legal_limit_on_a_product_that_lends_to_srls(
+    trainee, mentor, officer
+) -> None:
+    version = endorsed_version(trainee, mentor)
+    application = applications.apply_for_credit(
+        version, trainee, applications.Request(Decimal("90000"), 36, 0, "Shop", "individual")
+    )
+    score_application(application, officer, RATINGS, seen=0)
+    wide = lendable_product(name="Wide", max_amount=Decimal("150000"))
+    db.session.commit()
+    errors = _refusals(application, product_id=wide.id, amount=Decimal("90000"))
+    assert "Above the legal limit of microcredit" in errors["amount"]  # 75,000 EUR for a person
+
+
+def test_the_loan_keeps_the_products_conventions_and_a_switched_off_product_still_pays_out(
+    scored, officer, checker
+) -> None:
+    from workbench.lending.products import set_product_active
+    from workbench.lending.services import schedule_of
+
+    actual = lendable_product(
+        name="Actual days",
+        day_count="actual/365",
+        first_period="actual_days",
+        installment_unit=Decimal("1"),
+        late_tolerance_days=5,
+    )
+    proposal = applications.propose_decision(
+        scored, officer, "approve", terms=terms(product_id=actual.id), note=""
+    )
+    decisions.confirm(proposal, checker)
+    db.session.commit()
+    set_product_active(actual, active=False, base_revision=actual.revision, actor=checker)
+    db.session.commit()
+    loan = applications.disburse(
+        scored, officer, disbursed_on=programme_today(), disbursement_method="bank_transfer"
+    )
+    db.session.commit()
+    assert loan.product_id == actual.id
+    assert (loan.day_count, loan.first_period, loan.late_tolerance_days) == ("actual/365", "actual_days", 5)
+    schedule = schedule_of(loan)
+    assert {row.total for row in schedule[:-1]} == {schedule[0].total}
+    assert schedule[0].total == schedule[0].total.to_integral_value()  # whole euros, as the product says
+    # The first period runs from the payout to the first due date, 30 days: its interest is 30/365 of a year.
+    assert schedule[0].interest == (Decimal("8000") * Decimal("0.05") * 30 / 365).quantize(Decimal("0.01"))
+
+
 # --- pages ----------------------------------------------------------------------------------------------
 
 
-def test_the_whole_path_through_the_pages(client, scored, officer, checker) -> None:
+def test_the_whole_path_through_the_pages(client, scored, officer, checker, product) -> None:
     login_as(client, officer)
+    page = client.get(f"/applications/{scored.id}").get_data(as_text=True)
+    assert f'<option selected value="{product.id}">' in page  # the active product, at its lowest rate
     form = {
         "action": "approve",
+        "product_id": str(product.id),
         "amount": "8000",
         "annual_rate": "5",
         "term_months": "36",

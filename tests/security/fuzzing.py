@@ -46,7 +46,7 @@ from workbench.lending.bank_import import preview as bank_preview
 from workbench.lending.bank_import import store_preview
 from workbench.lending.decisions import confirm
 from workbench.lending.product_models import MicrocreditLimit
-from workbench.lending.products import DEMO_PRODUCT, create_product
+from workbench.lending.products import DEMO_PRODUCT, active_products, create_product
 from workbench.lending.repayments import new_idempotency_key, post_repayment
 from workbench.lending.scorecard import JUDGED, Rating, score_application
 from workbench.lending.services import record_disbursement
@@ -285,6 +285,7 @@ def build_world() -> World:
         applicants.append(applied)
     first_due = programme_today() + timedelta(days=30)
     terms = {
+        "product_id": active_products()[0].id,
         "amount": Decimal("5000"),
         "annual_rate": Decimal("0.05"),
         "term_months": 24,

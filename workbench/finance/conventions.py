@@ -67,6 +67,12 @@ class Conventions:
     grace: str = "interest_only"
     late_tolerance_days: int = 0
 
+    @classmethod
+    def of(cls, row: object) -> Conventions:
+        """The conventions stored under these attribute names on ``row`` (a loan product, a loan): read as
+        they are, since the rows were checked when written."""
+        return cls(**{name: getattr(row, name) for name in cls.__slots__})
+
     @property
     def rounding_mode(self) -> str:
         return ROUNDING_MODES[self.rounding]

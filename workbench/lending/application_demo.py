@@ -21,6 +21,8 @@ from workbench.extensions import db
 from workbench.finance.money import add_months
 from workbench.lending import applications, decisions
 from workbench.lending.application_models import CreditApplication
+from workbench.lending.product_models import LoanProduct
+from workbench.lending.products import DEMO_PRODUCT_NAME
 from workbench.lending.scorecard import Rating, current_scorecard, score_application
 from workbench.plans import services as plans
 from workbench.plans.demo import ENDORSED_DAYS_AGO
@@ -71,8 +73,17 @@ def _has_application(trainee: User) -> bool:
     )
 
 
+def _demo_product_id() -> int | None:
+    """The demo's loan product (settings_demo seeds it first)."""
+    return db.session.scalar(select(LoanProduct.id).where(LoanProduct.name == DEMO_PRODUCT_NAME))
+
+
 def _terms(days_to_first_due: int, **changes) -> dict:
-    terms = {**FINANCED, "first_due_on": programme_today() + timedelta(days=days_to_first_due)}
+    terms = {
+        **FINANCED,
+        "product_id": _demo_product_id(),
+        "first_due_on": programme_today() + timedelta(days=days_to_first_due),
+    }
     terms.update(changes)
     return terms
 
@@ -97,7 +108,7 @@ def _financed(trainee: User, proposer: User, checker: User) -> int:
             application,
             proposer,
             applications.APPROVE,
-            terms={**FINANCED, "first_due_on": first_due},
+            terms={**FINANCED, "product_id": _demo_product_id(), "first_due_on": first_due},
             note="",
         )
     with back_in_time(PAID_OUT_DAYS_AGO + 5):

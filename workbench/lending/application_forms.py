@@ -26,6 +26,7 @@ from workbench.lending.applications import (
     REPAYMENT_METHODS,
 )
 from workbench.lending.decisions import MAX_NOTE_CHARACTERS
+from workbench.lending.products import active_products
 from workbench.lending.scorecard import (
     BAND_LABELS,
     BANDS,
@@ -36,6 +37,9 @@ from workbench.lending.scorecard import (
 )
 from workbench.lending.services import METHODS as PAYOUT_METHODS
 from workbench.plans.financials import METHOD_LABELS
+
+#: The largest id a form may name (a 32-bit key): anything larger is no row, never a database error.
+MAX_ROW_ID = 2**31 - 1
 
 PAYOUT_LABELS = {"bank_transfer": _l("Bank transfer"), "cheque": _l("Cheque")}
 
@@ -60,7 +64,10 @@ class NumberField(StringField):
     def _value(self) -> str:
         if getattr(self, "raw", None) is not None and self.raw != "":
             return self.raw
-        return "" if self.data is None else str(self.data)
+        if self.data is None:
+            return ""
+        # In the reader's notation, without grouping: "4,125" in Italian reads back as 4.125, not 4125.
+        return format(self.data, "f").replace(".", get_decimal_symbol(get_locale()))
 
 
 def _whole(label, low: int, high: int, *, required: bool = True) -> IntegerField:
@@ -125,11 +132,27 @@ for _key in JUDGED:
     )
 
 
+def _row_id(value: object) -> int | None:
+    """A row id from a form, or None for anything that is not one (the service then says what to choose)."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 class ProposalForm(FlaskForm):
     action = RadioField(
         _l("You propose to"),
         choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
         validators=[InputRequired()],
+    )
+    product_id = SelectField(
+        _l("Loan product"),
+        coerce=_row_id,
+        validate_choice=False,
+        validators=[Optional()],
+        description=_l("Its ranges, the legal limits and the usury threshold apply to the terms."),
     )
     amount = NumberField(_l("Amount lent (EUR)"), validators=[Optional()])
     annual_rate = NumberField(_l("Yearly interest rate (%)"), validators=[Optional()])
@@ -145,9 +168,14 @@ class ProposalForm(FlaskForm):
         description=_l("Needed to reject or send back: the applicant reads it."),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.product_id.choices = [SelectChoice(p.id, p.name) for p in active_products()]
+
     def terms(self) -> dict[str, object]:
         rate = self.annual_rate.data
         return {
+            "product_id": self.product_id.data,
             "amount": self.amount.data,
             "annual_rate": None if rate is None else rate / Decimal(100),
             "term_months": self.term_months.data,

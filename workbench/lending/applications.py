@@ -31,6 +31,8 @@ from workbench.audit.services import record
 from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
+from workbench.finance.apr import AprError, annual_percentage_rate
+from workbench.finance.conventions import Conventions
 from workbench.finance.errors import AssumptionsError, NumberError
 from workbench.finance.fields import MAX_AMOUNT, MAX_TERM_MONTHS
 from workbench.finance.money import to_cents, to_decimal
@@ -39,6 +41,8 @@ from workbench.lending import decisions
 from workbench.lending.application_models import LEGAL_FORMS, CreditApplication
 from workbench.lending.decisions_models import Proposal
 from workbench.lending.models import Loan
+from workbench.lending.product_models import LoanProduct
+from workbench.lending.rules import check_terms
 from workbench.lending.scorecard_models import ApplicationScore
 from workbench.lending.services import METHODS as PAYOUT_METHODS
 from workbench.lending.services import record_disbursement
@@ -335,15 +339,25 @@ def apply_for_credit(version: PlanVersion, actor: User, request: Request) -> Cre
 def terms_errors(application: CreditApplication, terms: Mapping[str, Any]) -> dict[str, str]:
     """What is wrong with the terms an approval proposes, by field; {} when they are fine.
 
-    The one place where loan terms are judged: today the finance core's checks (build_schedule, which reads
-    them with check_loan_terms) and the application's own limits; the loan products' rules (amount, rate and
-    term ranges, usury limits) are added here."""
+    The one place where loan terms are judged: the finance core's checks (build_schedule, under the
+    product's conventions), the application's own limits, and the product's and the law's rules
+    (:func:`product_errors`) for a contract signed today."""
     from workbench.plans.financials import message_for
 
     errors: dict[str, str] = {}
+    product = _product(terms.get("product_id"))
+    if product is None:
+        errors["product_id"] = _("Choose the loan product.")
     amount = terms.get("amount")
     if isinstance(amount, Decimal) and amount > application.amount:
         errors["amount"] = _("At most the amount asked for: %(amount)s.", amount=str(application.amount))
+    first_due = terms.get("first_due_on")
+    today = programme_today()
+    if not isinstance(first_due, date):
+        errors["first_due_on"] = _("Choose the day the first installment falls due.")
+    elif first_due <= today or (first_due - today).days > MAX_FIRST_DUE_DAYS:
+        errors["first_due_on"] = _("Choose a day after today, within a year or so.")
+    dated = "first_due_on" not in errors
     try:
         build_schedule(
             terms.get("amount"),
@@ -351,23 +365,94 @@ def terms_errors(application: CreditApplication, terms: Mapping[str, Any]) -> di
             terms.get("term_months"),
             terms.get("grace_months") or 0,
             terms.get("method") or "annuity",
+            first_due if dated else None,
+            conventions=Conventions.of(product) if product is not None and dated else None,
+            disbursed_on=today if dated else None,
         )
     except AssumptionsError as error:
-        names = {"principal": "amount"}
+        names = {"principal": "amount", "first_due": "first_due_on", "disbursed_on": "first_due_on"}
         for issue in error.issues:
             errors.setdefault(names.get(issue.path, issue.path), message_for(issue))
-    first_due = terms.get("first_due_on")
-    today = programme_today()
-    if not isinstance(first_due, date):
-        errors["first_due_on"] = _("Choose the day the first installment falls due.")
-    elif first_due <= today or (first_due - today).days > MAX_FIRST_DUE_DAYS:
-        errors["first_due_on"] = _("Choose a day after today, within a year or so.")
+    if product is not None:
+        for name, message in product_errors(application, product, terms, signed_on=today).items():
+            errors.setdefault(name, message)
     return errors
+
+
+def _product(product_id: object) -> LoanProduct | None:
+    if isinstance(product_id, bool) or not isinstance(product_id, int) or not 0 < product_id < 2**31:
+        return None
+    return db.session.get(LoanProduct, product_id)
+
+
+#: Where check_terms's findings show on the proposal form: the APR follows from the rate, the legal form
+#: from the product chosen.
+_FIELD_OF = {"product": "product_id", "legal_form": "product_id", "apr": "annual_rate"}
+
+
+def product_errors(
+    application: CreditApplication,
+    product: LoanProduct,
+    terms: Mapping[str, Any],
+    *,
+    signed_on: date,
+    switched_off_ok: bool = False,
+) -> dict[str, str]:
+    """The product's ranges, the microcredit limits in force on `signed_on` for the application's legal
+    form, and the usury threshold of that quarter for the rate and for the APR (TAEG) of the borrower's
+    flows (rules.check_terms), by proposal-form field. `switched_off_ok`: a product switched off after
+    the approval still pays out what was approved on it."""
+    apr = _apr(product, terms, signed_on)
+    found = check_terms(
+        product,
+        amount=terms.get("amount"),
+        annual_rate=terms.get("annual_rate"),
+        term_months=terms.get("term_months"),
+        grace_months=terms.get("grace_months") or 0,
+        method=terms.get("method") or "annuity",
+        signed_on=signed_on,
+        legal_form=application.legal_form,
+        apr=apr,
+    )
+    if switched_off_ok:
+        found.pop("product", None)
+    errors: dict[str, str] = {}
+    for name, message in found.items():
+        errors.setdefault(_FIELD_OF.get(name, name), message)
+    return errors
+
+
+def _apr(product: LoanProduct, terms: Mapping[str, Any], signed_on: date) -> Decimal | None:
+    """The APR of the flows these terms give a borrower who signs and receives the money on `signed_on`;
+    None when the terms do not make a schedule (their own errors say why) or the flows have no rate."""
+    first_due = terms.get("first_due_on")
+    if not isinstance(first_due, date) or first_due <= signed_on:
+        return None
+    try:
+        schedule = build_schedule(
+            terms.get("amount"),
+            terms.get("annual_rate"),
+            terms.get("term_months"),
+            terms.get("grace_months") or 0,
+            terms.get("method") or "annuity",
+            first_due,
+            conventions=Conventions.of(product),
+            disbursed_on=signed_on,
+        )
+    except AssumptionsError:
+        return None
+    flows = [(signed_on, sum((row.principal for row in schedule), Decimal(0)))]
+    flows.extend((row.due_date, -row.total) for row in schedule if row.due_date is not None)
+    try:
+        return annual_percentage_rate(flows)
+    except AprError:
+        return None
 
 
 def stored_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
     """The terms as the proposal stores them (JSON)."""
     return {
+        "product_id": int(terms["product_id"]),
         "amount": str(to_cents(terms["amount"])),
         "annual_rate": str(terms["annual_rate"]),
         "term_months": int(terms["term_months"]),
@@ -387,6 +472,8 @@ class Terms:
     grace_months: int
     method: str
     first_due_on: date
+    #: The loan product they were checked against (None on a proposal stored before products).
+    product_id: int | None = None
 
     @classmethod
     def of(cls, proposal: Proposal) -> Terms:
@@ -398,7 +485,11 @@ class Terms:
             int(t["grace_months"]),
             str(t["method"]),
             date.fromisoformat(t["first_due_on"]),
+            t.get("product_id"),
         )
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 # --- the application as a four-eyes subject ---------------------------------------------------------------
@@ -482,6 +573,22 @@ def disburse(
         )
     if disbursed_on > programme_today():
         raise DomainError({"disbursed_on": _("Record a payout once it is made: not a day in the future.")})
+    product = _product(terms.product_id)
+    if product is not None:
+        # The contract is signed on the payout day: that day's limits and usury threshold apply.
+        found = product_errors(
+            application, product, terms.as_mapping(), signed_on=disbursed_on, switched_off_ok=True
+        )
+        if found:
+            raise DomainError(
+                {
+                    "disbursed_on": _(
+                        "These terms cannot be signed on %(date)s: %(reason)s",
+                        date=disbursed_on.isoformat(),
+                        reason=next(iter(found.values())),
+                    )
+                }
+            )
     return record_disbursement(
         application.plan_version,
         principal=terms.amount,
@@ -494,4 +601,5 @@ def disburse(
         actor=actor,
         first_due_on=terms.first_due_on,
         application=application,
+        product=product,
     )

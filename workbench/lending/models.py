@@ -1,7 +1,8 @@
 """Loans: the credit a trainee received on a frozen plan version.
 
-For now a loan is its terms and its disbursement, recorded once per plan version; applications, decisions,
-repayments and the ledger build on it with the lending issue.
+A loan is its terms, the schedule conventions of the product it was made on (copied at the payout, so a
+later change to the product never changes a contract already signed) and its disbursement, recorded once per
+plan version. Repayments, the ledger and the four-eyes decisions build on it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workbench.auth.models import User
 from workbench.extensions import db
+from workbench.finance.conventions import Conventions
 from workbench.plans.models import PlanVersion
 from workbench.timeutil import utcnow
 
@@ -45,7 +47,28 @@ class Loan(db.Model):
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("credit_applications.id", ondelete="RESTRICT"), unique=True
     )
+    #: The loan product the terms were checked against; None for a loan recorded without one.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("loan_products.id", ondelete="RESTRICT"))
+    #: The schedule conventions of the contract, as the finance core's Conventions names them: copied
+    #: from the product at the payout.
+    day_count: Mapped[str] = mapped_column(String(16), default="30/360", server_default="30/360")
+    first_period: Mapped[str] = mapped_column(
+        String(16), default="whole_period", server_default="whole_period"
+    )
+    rounding: Mapped[str] = mapped_column(String(16), default="half_up", server_default="half_up")
+    installment_unit: Mapped[Decimal] = mapped_column(
+        Numeric(4, 2), default=Decimal("0.01"), server_default="0.01"
+    )
+    interest: Mapped[str] = mapped_column(String(16), default="declining", server_default="declining")
+    grace: Mapped[str] = mapped_column(String(16), default="interest_only", server_default="interest_only")
+    #: Days after a due date before an unpaid installment counts as late.
+    late_tolerance_days: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     borrower: Mapped[User] = relationship(foreign_keys=[borrower_id])
     plan_version: Mapped[PlanVersion] = relationship()
+
+    @property
+    def conventions(self) -> Conventions:
+        """The contract's schedule conventions, for the finance core."""
+        return Conventions.of(self)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -58,7 +58,9 @@ def positions_of(loans: Iterable[Loan], as_of: date) -> dict[int, LoanPosition]:
     listed = list(loans)
     payments = payments_of(loan.id for loan in listed)
     return {
-        loan.id: loan_position(schedule_of(loan), as_pairs(standing(payments[loan.id])), as_of)
+        loan.id: loan_position(
+            schedule_of(loan), as_pairs(standing(payments[loan.id])), as_of, loan.late_tolerance_days
+        )
         for loan in listed
     }
 
@@ -68,7 +70,8 @@ class InstallmentState:
     installment: Installment
     #: How much of it the payments cover (interest first, then principal).
     paid: Decimal
-    #: "paid", "partly_paid", "late" (due before the day and not fully paid) or "due" (not yet late).
+    #: "paid", "partly_paid", "late" (not fully paid and due before the day by more than the contract's
+    #: tolerance) or "due" (not yet late).
     state: str
 
     @property
@@ -77,9 +80,11 @@ class InstallmentState:
 
 
 def installment_states(
-    schedule: Sequence[Installment], paid_to_date: Decimal, as_of: date
+    schedule: Sequence[Installment], paid_to_date: Decimal, as_of: date, tolerance_days: int = 0
 ) -> list[InstallmentState]:
-    """The paid amount spread oldest installment first, as the finance core allocates it."""
+    """The paid amount spread oldest installment first, as the finance core allocates it; an installment
+    not fully paid is late once ``tolerance_days`` have passed after its due date."""
+    late_before = as_of - timedelta(days=tolerance_days)
     remaining = paid_to_date
     states = []
     for row in schedule:
@@ -87,7 +92,7 @@ def installment_states(
         remaining -= covered
         if covered == row.total:
             state = PAID
-        elif row.due_date < as_of:
+        elif row.due_date < late_before:
             state = LATE
         elif covered > ZERO:
             state = PARTLY_PAID
@@ -120,8 +125,8 @@ def standing_of(loan: Loan, as_of: date) -> Standing:
     schedule = schedule_of(loan)
     payments = payments_of([loan.id])[loan.id]
     kept = standing(payments)
-    position = loan_position(schedule, as_pairs(kept), as_of)
-    states = installment_states(schedule, position.paid_to_date, as_of)
+    position = loan_position(schedule, as_pairs(kept), as_of, loan.late_tolerance_days)
+    states = installment_states(schedule, position.paid_to_date, as_of, loan.late_tolerance_days)
     total = sum((row.total for row in schedule), ZERO)
     everything = sum((row.amount for row in kept), ZERO)
     return Standing(

@@ -16,11 +16,13 @@ from workbench.audit.services import record
 from workbench.auth.models import User
 from workbench.errors import DomainError
 from workbench.extensions import db
+from workbench.finance.conventions import DEFAULT_CONVENTIONS, Conventions
 from workbench.finance.money import ZERO, add_months
 from workbench.finance.schedule import Installment, build_schedule
 from workbench.lending import ledger
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.models import Loan
+from workbench.lending.product_models import LoanProduct
 from workbench.plans.models import PlanVersion
 
 METHODS = ("bank_transfer", "cheque")
@@ -39,11 +41,24 @@ def record_disbursement(
     actor: User | None,
     first_due_on: date | None = None,
     application: CreditApplication | None = None,
+    product: LoanProduct | None = None,
 ) -> Loan:
     """The loan on `version`, paid out on `disbursed_on`. A version is financed once: a second press, or a
     second officer at the same moment, gets a clear error and nothing is paid twice (unique key). A loan
-    that pays out an approved `application` remembers it (unique too: an application is paid out once)."""
-    build_schedule(principal, annual_rate, term_months, grace_months, method)  # refuses impossible terms
+    that pays out an approved `application` remembers it (unique too: an application is paid out once).
+    A loan made on a `product` keeps it and copies its schedule conventions: the contract's, for good."""
+    conventions = Conventions.of(product) if product is not None else DEFAULT_CONVENTIONS
+    first_due_on = first_due_on or add_months(disbursed_on, 1)
+    build_schedule(  # refuses impossible terms
+        principal,
+        annual_rate,
+        term_months,
+        grace_months,
+        method,
+        first_due_on,
+        conventions=conventions,
+        disbursed_on=disbursed_on,
+    )
     if disbursement_method not in METHODS:
         raise DomainError({"disbursement_method": _("Choose how the money was paid out.")})
     loan = Loan(
@@ -56,9 +71,11 @@ def record_disbursement(
         method=method,
         disbursed_on=disbursed_on,
         disbursement_method=disbursement_method,
-        first_due_on=first_due_on or add_months(disbursed_on, 1),
+        first_due_on=first_due_on,
         disbursed_by_id=actor.id if actor is not None else None,
         application_id=application.id if application is not None else None,
+        product_id=product.id if product is not None else None,
+        **{name: getattr(conventions, name) for name in Conventions.__slots__},
     )
     try:
         with db.session.begin_nested():
@@ -73,6 +90,7 @@ def record_disbursement(
             "principal": str(loan.principal),
             "disbursed_on": disbursed_on.isoformat(),
             "application_id": loan.application_id,
+            "product_id": loan.product_id,
         },
     )
     ledger.post_disbursement(loan, actor)  # Dr loans receivable / Cr bank, in the same transaction
@@ -81,8 +99,16 @@ def record_disbursement(
 
 
 def schedule_of(loan: Loan) -> tuple[Installment, ...]:
+    """The loan's schedule, under the conventions of its contract."""
     return build_schedule(
-        loan.principal, loan.annual_rate, loan.term_months, loan.grace_months, loan.method, loan.first_due_on
+        loan.principal,
+        loan.annual_rate,
+        loan.term_months,
+        loan.grace_months,
+        loan.method,
+        loan.first_due_on,
+        conventions=loan.conventions,
+        disbursed_on=loan.disbursed_on,
     )
 
 

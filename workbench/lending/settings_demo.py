@@ -9,10 +9,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from workbench.extensions import db
+from workbench.finance.money import add_months
+from workbench.finance.usury import quarter_start
 from workbench.lending.product_models import DEFAULT_USURY_CLASS, UsuryRate
 from workbench.lending.products import ensure_demo_product
 from workbench.lending.rules import ensure_default_limits
 from workbench.lending.usury import add_tegm
+from workbench.timeutil import programme_today
 
 #: TEGM of "Altri finanziamenti alle famiglie e alle imprese" for the demo's quarters, as fractions. These are
 #: PLAUSIBLE figures in the range the ministry's decrees published for this class in 2024-2025 (around
@@ -28,6 +31,19 @@ DEMO_TEGM = (
 )
 
 
+def demo_tegm(today: date) -> list[tuple[date, Decimal]]:
+    """The demo's TEGM from its first quarter to the quarter of `today`: a quarter after the last figure
+    above repeats it, so that a demo loaded later can still approve loans today."""
+    figures = dict(DEMO_TEGM)
+    quarters: list[tuple[date, Decimal]] = []
+    quarter, last = DEMO_TEGM[0][0], DEMO_TEGM[0][1]
+    while quarter <= quarter_start(today):
+        last = figures.get(quarter, last)
+        quarters.append((quarter, last))
+        quarter = add_months(quarter, 3)
+    return quarters
+
+
 def seed_lending_settings() -> dict[str, int]:
     added = {
         "loan_products": ensure_demo_product(),
@@ -37,7 +53,7 @@ def seed_lending_settings() -> dict[str, int]:
     present = set(
         db.session.scalars(select(UsuryRate.quarter_start).where(UsuryRate.loan_class == DEFAULT_USURY_CLASS))
     )
-    for quarter, tegm in DEMO_TEGM:
+    for quarter, tegm in demo_tegm(programme_today()):
         if quarter not in present:
             add_tegm(loan_class=DEFAULT_USURY_CLASS, quarter=quarter, tegm=tegm, actor=None)
             added["usury_rates"] += 1

@@ -31,6 +31,7 @@ from workbench.lending.application_forms import (
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.decisions_models import Proposal
 from workbench.lending.permissions import can_disburse, can_score, can_view_application
+from workbench.lending.products import active_products
 from workbench.lending.scorecard import (
     BAND_LABELS,
     CRITERIA,
@@ -242,13 +243,17 @@ def _blank_score_form(state: services.ApplicationState) -> ScoreForm:
 
 
 def _blank_proposal_form(application: CreditApplication) -> ProposalForm:
+    """The terms asked for, on the first active product at its lowest rate, for the officer to adjust."""
+    product = next(iter(active_products()), None)
     return ProposalForm(
         formdata=None,
         action="approve",
+        product_id=product.id if product is not None else None,
         amount=application.amount,
+        annual_rate=(product.min_rate * 100).normalize() if product is not None else None,
         term_months=application.term_months,
         grace_months=application.grace_months,
-        method="annuity",
+        method=product.allowed_methods[0] if product is not None and product.allowed_methods else "annuity",
     )
 
 
