@@ -202,6 +202,10 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
     },
+    "lending.scorecard": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
     "mentoring.actuals": {"GET": (LOGIN, 200, 200, 200, 200)},
     # no month posted: the page comes back with the message (422); officers and managers only read
     "mentoring.save_month": {"POST": (LOGIN, 422, 422, DENIED, DENIED)},

@@ -38,6 +38,8 @@ from workbench.lending.product_models import (
     MicrocreditLimit,
 )
 from workbench.lending.products import MAX_TERM_MONTHS, ProductTerms
+from workbench.lending.scorecard import CRITERIA
+from workbench.lending.scorecard_models import ScorecardVersion
 from workbench.plans.financials import METHOD_LABELS
 from workbench.programme.forms import CheckboxesField
 from workbench.web.guards import MAX_ID
@@ -312,3 +314,47 @@ class UsuryRateForm(FlaskForm):
 
     def quarter_start(self) -> date:
         return date(self.year.data, int(self.quarter.data), 1)
+
+
+class ScorecardForm(FlaskForm):
+    """A new version of the scorecard: a whole weight per criterion (adding up to 100) and where the bands
+    start; `revision` is the number of the version the page showed."""
+
+    revision = IntegerField(widget=HiddenInput(), validators=REVISION)
+    recommend_from = IntegerField(
+        _l("Recommend from a total of"), validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    discuss_from = IntegerField(
+        _l("Discuss from a total of"),
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
+        description=_l("Below it: do not recommend."),
+    )
+
+    def weight_fields(self) -> list[tuple[str, Any]]:
+        """(criterion key, its weight field), in the scorecard's order."""
+        return [(key, self[f"weight_{key}"]) for key in CRITERIA]
+
+    def weights(self) -> dict[str, int]:
+        return {key: field.data for key, field in self.weight_fields()}
+
+
+for _key, _criterion in CRITERIA.items():
+    setattr(
+        ScorecardForm,
+        f"weight_{_key}",
+        IntegerField(
+            _criterion.label,
+            validators=[InputRequired(), NumberRange(min=0, max=100)],
+            description=_criterion.help or None,
+        ),
+    )
+
+
+def scorecard_form_data(version: ScorecardVersion) -> dict[str, Any]:
+    """What the form shows for a stored version."""
+    data: dict[str, Any] = {f"weight_{key}": 0 for key in CRITERIA}
+    data.update({f"weight_{row['key']}": row["weight"] for row in version.criteria if row["key"] in CRITERIA})
+    data.update(
+        revision=version.number, recommend_from=version.recommend_from, discuss_from=version.discuss_from
+    )
+    return data

@@ -153,6 +153,42 @@ def create_scorecard_version(
     return version
 
 
+def publish_scorecard(
+    weights: Mapping[str, int],
+    recommend_from: int,
+    discuss_from: int,
+    *,
+    based_on: int,
+    actor: User,
+) -> ScorecardVersion:
+    """A manager publishes a new version made from version `based_on` (the one their page showed): refused
+    when another version was published meanwhile (their figures stay on the page), or when nothing changed.
+    Scores already made keep their version; the next scores use the new one."""
+    current = current_scorecard()
+    if current.number != based_on:
+        raise DomainError(
+            {
+                "": _(
+                    "Another manager published version %(n)d of the scorecard since you opened it. Here it "
+                    "is as it is now.",
+                    n=current.number,
+                )
+            }
+        )
+    check_weights(weights, recommend_from, discuss_from)
+    same = {row["key"]: row["weight"] for row in current.criteria} == {
+        key: int(weights.get(key, 0)) for key in CRITERIA
+    }
+    if same and (current.recommend_from, current.discuss_from) == (recommend_from, discuss_from):
+        raise DomainError({"": _("Nothing changed: version %(n)d already says this.", n=current.number)})
+    return create_scorecard_version(weights, recommend_from, discuss_from, actor)
+
+
+def scorecard_versions() -> list[ScorecardVersion]:
+    """Every version, the latest first."""
+    return list(db.session.scalars(select(ScorecardVersion).order_by(ScorecardVersion.number.desc())))
+
+
 def current_scorecard() -> ScorecardVersion:
     """The latest version of the scorecard; version 1 with the default weights when there is none yet."""
     latest = db.session.scalar(select(ScorecardVersion).order_by(ScorecardVersion.number.desc()).limit(1))

@@ -1,6 +1,7 @@
 """Lending pages: the officer's queue (queue.py), credit applications with their scores and four-eyes
 decisions (applications.py), a loan's record (loans.py) and contract (contract.py), repayments and bank
-imports (repayments.py), the ledger (ledger.py), and the products and rules managers keep (products.py).
+imports (repayments.py), the ledger (ledger.py), and what managers keep: the products and rules
+(products.py) and the scorecard (scorecard.py).
 
 Load -> check -> act: a view loads the object and asks a predicate from permissions.py; a loan the person may
 not see is a 404 exactly like a missing one, so ids reveal nothing.
@@ -45,6 +46,7 @@ from workbench.lending.views import (  # noqa: E402
     products,
     queue,
     repayments,
+    scorecard,
 )
 
 
@@ -85,4 +87,5 @@ __all__ = [
     "products",
     "queue",
     "repayments",
+    "scorecard",
 ]
