@@ -237,11 +237,15 @@ def test_two_disbursements_at_once_pay_out_once(app, scored, officer, checker) -
 # --- the product's and the law's rules ------------------------------------------------------------------
 
 
+def _propose(application, **changes) -> Proposal:
+    return applications.propose_decision(
+        application, application_officer(), "approve", terms=terms(**changes), note=""
+    )
+
+
 def _refusals(application, **changes) -> dict[str, str]:
     with pytest.raises(DomainError) as refused:
-        applications.propose_decision(
-            application, application_officer(), "approve", terms=terms(**changes), note=""
-        )
+        _propose(application, **changes)
     db.session.rollback()
     return refused.value.errors
 
@@ -260,20 +264,41 @@ def test_terms_answer_to_the_product_the_legal_limits_and_the_usury_threshold(sc
     assert "grace" in _refusals(scored, grace_months=13)["grace_months"]
     wide = lendable_product(name="Wide", max_rate=Decimal("0.25"), max_amount=Decimal("200000"))
     # TEGM 12 %: the threshold is 12 x 1.25 + 4 = 19 %; at 19 % the rate itself is refused ...
-    assert (
-        "usury threshold" in _refusals(scored, product_id=wide.id, annual_rate=Decimal("0.19"))["annual_rate"]
-    )
+    at_19 = _refusals(scored, product_id=wide.id, annual_rate=Decimal("0.19"))
+    assert "usury threshold of 19.00%" in at_19["annual_rate"]
     # ... and at 18 % nominal, monthly installments make an APR (TAEG) of about 19.6 %: refused too.
     assert (
         "usury threshold" in _refusals(scored, product_id=wide.id, annual_rate=Decimal("0.18"))["annual_rate"]
     )
-    applications.propose_decision(
-        scored,
-        application_officer(),
-        "approve",
-        terms=terms(product_id=wide.id, annual_rate=Decimal("0.17")),
-        note="",
+    assert _propose(scored, product_id=wide.id, annual_rate=Decimal("0.17")).terms["product_id"] == wide.id
+
+
+def test_the_arrangement_fee_counts_in_the_apr_the_contract_and_the_ledger(scored, officer, checker) -> None:
+    from workbench.lending.contract import contract_figures
+    from workbench.lending.ledger import FEE_INCOME, trial_balance
+
+    costly = lendable_product(name="Costly", max_rate=Decimal("0.25"), arrangement_fee=Decimal("500.00"))
+    # 17 % nominal passes alone (APR about 18.4 %), but 500 EUR paid at signing lifts the APR above 19 %.
+    assert (
+        "usury threshold"
+        in _refusals(scored, product_id=costly.id, annual_rate=Decimal("0.17"))["annual_rate"]
     )
+    modest = lendable_product(name="Modest", arrangement_fee=Decimal("80.00"))
+    proposal = _propose(scored, product_id=modest.id)
+    decisions.confirm(proposal, checker)
+    loan = applications.disburse(
+        scored, officer, disbursed_on=programme_today(), disbursement_method="cheque"
+    )
+    db.session.commit()
+    assert loan.arrangement_fee == Decimal("80.00")
+    figures = contract_figures(loan)
+    assert figures.fees == ((loan.disbursed_on, Decimal("80.00")),)
+    assert figures.total_cost == figures.total_interest + Decimal("80.00")
+    without_fee = contract_figures(loan, fees=())
+    assert figures.apr > without_fee.apr
+    balances = {row.code: row for row in trial_balance()}
+    assert balances[FEE_INCOME].credit == Decimal("80.00")
+    assert sum(row.debit for row in balances.values()) == sum(row.credit for row in balances.values())
 
 
 def test_without_the_quarters_tegm_no_terms_pass(scored, officer) -> None:

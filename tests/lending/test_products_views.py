@@ -23,6 +23,7 @@ FORM = {
     "name": "Microcredito Venezia",
     "min_amount": "2,000",
     "max_amount": "€ 25,000.00",
+    "arrangement_fee": "150",
     "min_rate": "2.5",
     "max_rate": "7.25",
     "max_term_months": "84",
@@ -57,6 +58,7 @@ def test_a_manager_adds_a_product_from_the_form(browser: FlaskClient) -> None:
     assert response.headers["Location"].endswith("/products")
     product = db.session.scalars(select(LoanProduct)).one()
     assert (product.min_amount, product.max_amount) == (Decimal("2000.00"), Decimal("25000.00"))
+    assert product.arrangement_fee == Decimal("150.00")
     assert (product.min_rate, product.max_rate) == (Decimal("0.025"), Decimal("0.0725"))
     assert product.allowed_methods == ("annuity", "equal_principal")
     assert (product.day_count, product.first_period, product.rounding) == (
@@ -80,10 +82,12 @@ def test_a_manager_adds_a_product_from_the_form(browser: FlaskClient) -> None:
 def test_an_italian_manager_types_amounts_the_italian_way(browser: FlaskClient, manager: User) -> None:
     manager.locale = "it"
     db.session.commit()
-    response = browser.post("/products/new", data=FORM | {"max_amount": "25.000", "max_rate": "7,25"})
+    italian = {"min_amount": "2.000", "max_amount": "25.000", "max_rate": "7,25"}
+    response = browser.post("/products/new", data=FORM | italian)
     assert response.status_code == 303
     product = db.session.scalars(select(LoanProduct)).one()
-    assert (product.max_amount, product.max_rate) == (Decimal("25000.00"), Decimal("0.0725"))
+    assert (product.min_amount, product.max_amount) == (Decimal("2000.00"), Decimal("25000.00"))
+    assert product.max_rate == Decimal("0.0725")
 
 
 def test_refused_values_come_back_at_their_fields_as_typed(browser: FlaskClient) -> None:
@@ -109,6 +113,21 @@ def test_service_rules_come_back_at_their_fields(browser: FlaskClient) -> None:
     assert error_fields(html) == {"max_amount"}
     assert "The largest amount cannot be below the smallest." in html
     assert field_value(html, "min_amount") == "30,000"
+
+
+@pytest.mark.parametrize(
+    ("fee", "message"),
+    [("2,000", "The fee must be below the smallest amount lent."), ("-5", None), ("0.001", None)],
+)
+def test_an_arrangement_fee_from_nothing_to_below_the_smallest_loan(
+    browser: FlaskClient, fee: str, message: str | None
+) -> None:
+    response = browser.post("/products/new", data=FORM | {"arrangement_fee": fee})
+    assert response.status_code == 422
+    html = page(response)
+    assert error_fields(html) == {"arrangement_fee"}
+    assert message is None or message in html
+    assert field_value(html, "arrangement_fee") == fee
 
 
 def test_the_same_name_twice_is_refused_at_the_name(browser: FlaskClient) -> None:

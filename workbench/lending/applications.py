@@ -423,7 +423,8 @@ def product_errors(
 
 
 def _apr(product: LoanProduct, terms: Mapping[str, Any], signed_on: date) -> Decimal | None:
-    """The APR of the flows these terms give a borrower who signs and receives the money on `signed_on`;
+    """The APR of the flows these terms give a borrower who signs, pays the product's arrangement fee and
+    receives the money on `signed_on`;
     None when the terms do not make a schedule (their own errors say why) or the flows have no rate."""
     first_due = terms.get("first_due_on")
     if not isinstance(first_due, date) or first_due <= signed_on:
@@ -441,7 +442,8 @@ def _apr(product: LoanProduct, terms: Mapping[str, Any], signed_on: date) -> Dec
         )
     except AssumptionsError:
         return None
-    flows = [(signed_on, sum((row.principal for row in schedule), Decimal(0)))]
+    received = sum((row.principal for row in schedule), Decimal(0)) - product.arrangement_fee
+    flows = [(signed_on, received)]
     flows.extend((row.due_date, -row.total) for row in schedule if row.due_date is not None)
     try:
         return annual_percentage_rate(flows)

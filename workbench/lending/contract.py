@@ -3,8 +3,7 @@
 Read-only: nothing here changes state. The APR is the rate of ALL the borrower's cash flows, as the consumer
 credit directive defines it (:mod:`workbench.finance.apr`): the money received on the disbursement day
 (positive), each installment paid on its due date and each fee paid on its date (negative). Fees are given as
-(date, amount paid) pairs, so that fees a product charges later enter the same computation; today no loan
-carries any fee.
+(date, amount paid) pairs: today the arrangement fee of the loan's product, paid when the money is paid out.
 """
 
 from __future__ import annotations
@@ -59,9 +58,18 @@ def borrower_flows(
     return flows
 
 
-def contract_figures(loan: Loan, fees: Sequence[Fee] = ()) -> ContractFigures:
-    """The contract's figures for ``loan``, with ``fees`` paid by the borrower (none by default)."""
+def fees_of(loan: Loan) -> tuple[Fee, ...]:
+    """The fees the contract charges: the arrangement fee, paid on the day the money is paid out."""
+    fee = loan.arrangement_fee or ZERO
+    return ((loan.disbursed_on, fee),) if fee > 0 else ()
+
+
+def contract_figures(loan: Loan, fees: Sequence[Fee] | None = None) -> ContractFigures:
+    """The contract's figures for ``loan``, with ``fees`` paid by the borrower (by default the loan's own,
+    :func:`fees_of`)."""
     schedule = schedule_of(loan)
+    if fees is None:
+        fees = fees_of(loan)
     fees = tuple((when, to_decimal(amount)) for when, amount in fees)
     principal, interest, installments = schedule_totals(schedule)
     total_fees = sum((amount for _, amount in fees), ZERO)

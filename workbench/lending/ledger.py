@@ -7,7 +7,8 @@ Entries are written by the lending services in the same transaction as the money
   (oldest installment first, interest before principal: the change it makes to the loan's position);
 - reversal: the opposite lines (Dr interest income, Dr loans receivable / Cr bank), again the change the
   reversal makes to the position, so later payments' allocation stays consistent;
-- write-off: Dr write-offs / Cr loans receivable (:func:`post_write_off`).
+- write-off: Dr write-offs / Cr loans receivable (:func:`post_write_off`);
+- fee: Dr bank / Cr fee income (:func:`post_fee`: the arrangement fee paid when the contract is signed).
 
 So debits = credits in every entry, and the loans receivable balance of a loan = its outstanding principal
 less what was written off.
@@ -42,6 +43,7 @@ from workbench.web.formatting import money
 BANK = "1010"
 RECEIVABLE = "1200"
 INTEREST_INCOME = "4000"
+FEE_INCOME = "4100"
 WRITE_OFFS = "6900"
 
 #: The chart of accounts: code -> name, in the reader's language.
@@ -49,6 +51,7 @@ ACCOUNTS = {
     BANK: _l("Bank"),
     RECEIVABLE: _l("Loans receivable"),
     INTEREST_INCOME: _l("Interest income"),
+    FEE_INCOME: _l("Fee income"),
     WRITE_OFFS: _l("Loan write-offs"),
 }
 
@@ -57,6 +60,7 @@ KIND_LABELS = {
     "repayment": _l("Repayment"),
     "reversal": _l("Reversal"),
     "write_off": _l("Write-off"),
+    "fee": _l("Fee"),
 }
 
 #: (account, debit, credit)
@@ -98,6 +102,19 @@ def post_disbursement(loan: Loan, actor: User | None) -> JournalEntry:
         "disbursement",
         loan.disbursed_on,
         [(RECEIVABLE, loan.principal, ZERO), (BANK, ZERO, loan.principal)],
+        loan=loan,
+        actor=actor,
+        description=f"Loan {loan.id}",
+    )
+
+
+def post_fee(loan: Loan, amount: Decimal, on: date, actor: User | None) -> JournalEntry:
+    """Dr bank / Cr fee income: a fee the borrower paid (the arrangement fee, when the contract is signed).
+    Fees are not principal: loans receivable does not move."""
+    return _entry(
+        "fee",
+        on,
+        [(BANK, amount, ZERO), (FEE_INCOME, ZERO, amount)],
         loan=loan,
         actor=actor,
         description=f"Loan {loan.id}",

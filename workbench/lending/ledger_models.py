@@ -21,7 +21,7 @@ class JournalEntry(db.Model):
     __tablename__ = "journal_entries"
     __audit_type__ = "journal_entry"
     __table_args__ = (
-        CheckConstraint("kind IN ('disbursement', 'repayment', 'reversal', 'write_off')", name="kind"),
+        CheckConstraint("kind IN ('disbursement', 'repayment', 'reversal', 'write_off', 'fee')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +48,7 @@ class JournalLine(db.Model):
     __table_args__ = (
         CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),
         CheckConstraint("debit = 0 OR credit = 0", name="one_side"),
-        CheckConstraint("account IN ('1010', '1200', '4000', '6900')", name="account"),
+        CheckConstraint("account IN ('1010', '1200', '4000', '4100', '6900')", name="account"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,6 +49,10 @@ class Loan(db.Model):
     )
     #: The loan product the terms were checked against; None for a loan recorded without one.
     product_id: Mapped[int | None] = mapped_column(ForeignKey("loan_products.id", ondelete="RESTRICT"))
+    #: The fee the borrower paid when the contract was signed (the product's, copied at the payout).
+    arrangement_fee: Mapped[Decimal] = mapped_column(
+        Numeric(14, 2), default=Decimal("0.00"), server_default="0.00"
+    )
     #: The schedule conventions of the contract, as the finance core's Conventions names them: copied
     #: from the product at the payout.
     day_count: Mapped[str] = mapped_column(String(16), default="30/360", server_default="30/360")

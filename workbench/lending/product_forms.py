@@ -122,15 +122,22 @@ def show_number(value: Any, *, percent: bool = False) -> str:
 class TypedNumberField(StringField):
     """Text read as a number when the form is validated: `number` holds it, the typed text stays in `data`."""
 
-    def __init__(self, *args: Any, percent: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, percent: bool = False, empty: Decimal | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
         self.percent = percent
+        #: What an empty field means; None: the field is required.
+        self.empty = empty
         self.number: Decimal | None = None
 
     def pre_validate(self, form: Any) -> None:
         self.number = None
         text = (self.data or "").strip()
+        if not text and self.empty is not None:
+            self.number = self.empty
+            return
         if not text:
             raise ValidationError(_l("This field is required."))
         try:
@@ -159,6 +166,11 @@ class ProductForm(FlaskForm):
         description=_l(
             "The legal limit of microcredit applies on top of it, by the day the contract is signed."
         ),
+    )
+    arrangement_fee = TypedNumberField(
+        _l("Arrangement fee (euros)"),
+        empty=Decimal("0.00"),
+        description=_l("Paid by the borrower when the contract is signed, 0 for none: it counts in the APR."),
     )
     min_rate = TypedNumberField(_l("Lowest yearly rate (%)"), percent=True)
     max_rate = TypedNumberField(
@@ -207,6 +219,7 @@ class ProductForm(FlaskForm):
             name=self.name.data or "",
             min_amount=self.min_amount.number or Decimal(0),
             max_amount=self.max_amount.number or Decimal(0),
+            arrangement_fee=self.arrangement_fee.number or Decimal(0),
             min_rate=self.min_rate.number or Decimal(0),
             max_rate=self.max_rate.number or Decimal(0),
             max_term_months=self.max_term_months.data,
@@ -235,6 +248,7 @@ def product_form_data(product: LoanProduct) -> dict[str, Any]:
         "name": product.name,
         "min_amount": show_number(product.min_amount),
         "max_amount": show_number(product.max_amount),
+        "arrangement_fee": show_number(product.arrangement_fee),
         "min_rate": show_number(product.min_rate, percent=True),
         "max_rate": show_number(product.max_rate, percent=True),
         "max_term_months": product.max_term_months,

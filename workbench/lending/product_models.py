@@ -50,6 +50,10 @@ class LoanProduct(db.Model):
     max_rate: Mapped[Decimal] = mapped_column(Numeric(7, 6))
     max_term_months: Mapped[int]
     max_grace_months: Mapped[int] = mapped_column(default=0)
+    #: What the borrower pays when the contract is signed ("spese di istruttoria"): it counts in the APR.
+    arrangement_fee: Mapped[Decimal] = mapped_column(
+        Numeric(14, 2), default=Decimal("0.00"), server_default="0.00"
+    )
     #: The repayment methods allowed, space-separated ("annuity equal_principal").
     methods: Mapped[str] = mapped_column(String(40), default="annuity")
     #: Schedule conventions, as the finance core's Conventions names them.

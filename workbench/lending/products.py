@@ -57,6 +57,7 @@ class ProductTerms:
     max_term_months: int
     max_grace_months: int
     methods: tuple[str, ...]
+    arrangement_fee: Decimal = Decimal("0.00")
     day_count: str = "30/360"
     first_period: str = "whole_period"
     rounding: str = "half_up"
@@ -124,6 +125,11 @@ def _check(terms: ProductTerms) -> dict[str, Any]:
         errors["max_term_months"] = _("Between %(low)d and %(high)d months.", low=1, high=MAX_TERM_MONTHS)
     if not 0 <= values["max_grace_months"] < max(values["max_term_months"], 1):
         errors["max_grace_months"] = _("From 0 up to less than the longest term.")
+    fee = values["arrangement_fee"]
+    if not Decimal(0) <= fee <= MAX_PRODUCT_AMOUNT or fee != fee.quantize(Decimal("0.01")):
+        errors["arrangement_fee"] = _("An amount in euros and cents, 0 for none.")
+    elif amounts_read and fee >= values["min_amount"]:
+        errors["arrangement_fee"] = _("The fee must be below the smallest amount lent.")
     if not values["methods"]:
         errors["methods"] = _("Choose at least one way of repaying.")
     for name, allowed in (

@@ -75,6 +75,7 @@ def record_disbursement(
         disbursed_by_id=actor.id if actor is not None else None,
         application_id=application.id if application is not None else None,
         product_id=product.id if product is not None else None,
+        arrangement_fee=product.arrangement_fee if product is not None else ZERO,
         **{name: getattr(conventions, name) for name in Conventions.__slots__},
     )
     try:
@@ -91,9 +92,12 @@ def record_disbursement(
             "disbursed_on": disbursed_on.isoformat(),
             "application_id": loan.application_id,
             "product_id": loan.product_id,
+            "arrangement_fee": str(loan.arrangement_fee),
         },
     )
     ledger.post_disbursement(loan, actor)  # Dr loans receivable / Cr bank, in the same transaction
+    if loan.arrangement_fee > 0:
+        ledger.post_fee(loan, loan.arrangement_fee, disbursed_on, actor)
     events.loan_disbursed.send(loan, actor=actor)
     return loan
 
