@@ -21,14 +21,23 @@
   document.documentElement.classList.add("js");
 
   // The characters typed so far in an answer, beside its length rule (the server writes the first count).
+  function recount(box) {
+    var count = document.querySelector('[data-count-of="' + box.id + '"]');
+    if (count) {
+      count.textContent = String(Array.from(box.value.trim()).length);
+    }
+  }
   document.addEventListener("input", function (event) {
     var target = event.target;
-    if (!target.id || target.tagName !== "TEXTAREA") {
-      return;
+    if (target.id && target.tagName === "TEXTAREA") {
+      recount(target);
     }
-    var count = document.querySelector('[data-count-of="' + target.id + '"]');
-    if (count) {
-      count.textContent = String(Array.from(target.value.trim()).length);
+  });
+  // What was typed before this script ran (a slow connection, a fast typist) is counted now.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-count-of]"), function (count) {
+    var box = document.getElementById(count.getAttribute("data-count-of"));
+    if (box) {
+      recount(box);
     }
   });
 

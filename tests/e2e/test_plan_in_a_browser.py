@@ -91,8 +91,9 @@ def start_plan(page: Page) -> None:
 
 
 def on_section(page: Page, section) -> None:
-    """The section's page is shown and fits the phone."""
+    """The section's page is shown, loaded with its scripts (autosave, counts) and fits the phone."""
     expect(page.get_by_role("heading", level=1)).to_have_text(section.title("en"))
+    page.wait_for_load_state("load")
     assert_fits_phone(page, section.key)
 
 
@@ -261,3 +262,25 @@ def test_an_answer_is_saved_with_the_button_without_javascript(
     on_section(page, first)
     expect(page.get_by_label(question.prompt("en"))).to_have_value(ANSWERS[question.key])
     context.close()
+
+
+def test_text_typed_before_the_scripts_arrive_is_counted_when_they_do(
+    phone: Page, app_context, cohort: Cohort
+) -> None:
+    """On a slow connection a person may type before app.js has run: the count beside the length rule
+    catches up as soon as it does, instead of staying at the server's 0."""
+    trainee = new_trainee(cohort)
+    log_in(phone, trainee)
+    start_plan(phone)
+    section = next(s for s in TEMPLATE.sections if s.kind == "questions")
+    on_section(phone, section)
+    question = required_questions(section)[0]
+    phone.route("**/static/js/app.js*", lambda route: route.abort())  # the script does not come
+    phone.reload()
+    box = phone.get_by_label(question.prompt("en"))
+    box.fill(ANSWERS[question.key])
+    count = phone.locator(f'[data-count-of="answer-{question.key}"]')
+    expect(count).to_have_text("0")  # the server's count, and nothing to keep it live
+    phone.unroute("**/static/js/app.js*")
+    phone.add_script_tag(url="/static/js/app.js")  # ... and now it comes
+    expect(count).to_have_text(str(len(ANSWERS[question.key].strip())))
