@@ -20,8 +20,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install Workbench with its test and lint tools
 
-translations: install ## Compile the it/en/fr/ar message catalogues
-	$(BIN)/pybabel -q compile -d translations
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations: install $(CATALOGUES) ## Compile the it/en/fr/ar message catalogues (those whose .po changed)
+
+# A catalogue is compiled only when its .po is newer: two test runs side by side never rewrite a .mo that
+# the other is reading.
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel -q compile -d translations -l $*
 
 db: translations ## Create or upgrade the SQLite database in instance/ and load demo data the first time
 	$(BIN)/flask db upgrade

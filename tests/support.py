@@ -114,3 +114,8 @@ def audit_events(action: str) -> list[AuditEvent]:
 def path_states(html: str) -> list[str]:
     """The state of each step on a trainee's path page, in order."""
     return re.findall(r'<li class="path-step path-(\w+)"', html)
+
+
+#: The Redis database the rate-limit tests may flush: one per engine, so the SQLite and the PostgreSQL runs
+#: of the suite can go side by side (CI runs them so) without counting each other's attempts.
+TEST_REDIS_URI = f"redis://127.0.0.1:6379/{14 if os.environ.get('WORKBENCH_TEST_DATABASE_URL') else 13}"

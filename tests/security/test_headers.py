@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import login, login_as, make_app, make_person
+from tests.support import TEST_REDIS_URI, login, login_as, make_app, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.plans.services import create_plan
@@ -64,7 +64,7 @@ def test_production_cookies_are_secure_and_hsts_is_sent(
         PRODUCTION=True,
         SECRET_KEY="production-secret",
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/13",
+        RATELIMIT_STORAGE_URI=TEST_REDIS_URI,
         BASE_URL="https://workbench.example.org",
     )
     assert production.config["SESSION_COOKIE_SECURE"] is True

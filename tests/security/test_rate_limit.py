@@ -1,6 +1,7 @@
 """Login limits: per address and per account, counted in a store every process shares, failing closed.
 
-The shared-store tests use Redis on 127.0.0.1:6379 (database REDIS_DB, flushed before each of them).
+The shared-store tests use Redis on 127.0.0.1:6379 (TEST_REDIS_URI: database 13, or 14 for the PostgreSQL
+run, flushed before each of them).
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import PASSWORD, make_app, make_person
+from tests.support import PASSWORD, TEST_REDIS_URI, make_app, make_person
 from workbench.auth.roles import Role
 from workbench.extensions import db
 
-REDIS_DB = 13
-REDIS_URI = f"redis://127.0.0.1:6379/{REDIS_DB}"
+REDIS_URI = TEST_REDIS_URI
 #: Nothing listens on port 1: a store that cannot be reached.
 UNREACHABLE_URI = "redis://127.0.0.1:1/0"
 WRONG = "wrong guess"
