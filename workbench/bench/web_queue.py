@@ -36,8 +36,10 @@ def _build(app) -> None:
     from workbench.lending import applications
     from workbench.lending.application_models import CreditApplication
     from workbench.lending.decisions_models import Proposal
+    from workbench.lending.products import active_products
     from workbench.lending.scorecard import JUDGED, Rating, score_application
     from workbench.lending.scorecard_models import ApplicationScore
+    from workbench.lending.settings_demo import seed_lending_settings
     from workbench.plans import services
     from workbench.plans.models import BusinessPlan, PlanVersion
     from workbench.programme.models import Enrolment
@@ -68,7 +70,9 @@ def _build(app) -> None:
         request = applications.Request(Decimal("8000"), 36, 0, "Oven", "individual")
         application = applications.apply_for_credit(version, trainee, request)
         score = score_application(application, proposer, {k: Rating(3, "Fine.") for k in JUDGED}, seen=0)
+        seed_lending_settings()  # the demo's product, the limits and the TEGM up to this quarter
         terms = {
+            "product_id": active_products()[0].id,
             "amount": Decimal("8000"),
             "annual_rate": Decimal("0.05"),
             "term_months": 36,
