@@ -156,9 +156,11 @@ def disbursed_loan(
     disbursed_on: date | None = None,
     principal: str = "8000",
     officer: User | None = None,
+    product: Any = None,
 ) -> Loan:
     """A committed loan of ``principal`` at 7 % over 36 months on the first version of the example food plan
-    of ``owner`` (sent for that), paid out on ``disbursed_on`` (default 2027-01-15)."""
+    of ``owner`` (sent for that), paid out on ``disbursed_on`` (default 2027-01-15), on ``product`` when
+    given (its conventions and tolerance)."""
     from datetime import date as date_
     from decimal import Decimal
 
@@ -178,6 +180,7 @@ def disbursed_loan(
         disbursed_on=disbursed_on or date_(2027, 1, 15),
         disbursement_method="bank_transfer",
         actor=officer,
+        product=product,
     )
     db.session.commit()
     return loan

@@ -4,6 +4,7 @@ from workbench.audit.models import AuditEvent
 from workbench.auth.models import PasswordReset, RoleGrant, User
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.decisions_models import Proposal
+from workbench.lending.installment_models import LoanInstallment
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
 from workbench.lending.product_models import LoanProduct, MicrocreditLimit, UsuryRate
@@ -37,6 +38,7 @@ __all__ = [
     "JournalEntry",
     "JournalLine",
     "Loan",
+    "LoanInstallment",
     "LoanPayment",
     "LoanProduct",
     "MailPreference",

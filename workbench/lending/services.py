@@ -23,6 +23,7 @@ from workbench.lending import ledger
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.models import Loan
 from workbench.lending.product_models import LoanProduct
+from workbench.lending.schedules import store_schedule
 from workbench.plans.models import PlanVersion
 
 METHODS = ("bank_transfer", "cheque")
@@ -95,6 +96,7 @@ def record_disbursement(
             "arrangement_fee": str(loan.arrangement_fee),
         },
     )
+    store_schedule(loan)  # the schedule as rows, for the portfolio's figures
     ledger.post_disbursement(loan, actor)  # Dr loans receivable / Cr bank, in the same transaction
     if loan.arrangement_fee > 0:
         ledger.post_fee(loan, loan.arrangement_fee, disbursed_on, actor)
