@@ -37,6 +37,7 @@ def upgrade():
         sa.Column("principal", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("interest", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("total", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("balance", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("due_before", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("late_after", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -46,7 +47,10 @@ def upgrade():
         sa.UniqueConstraint("loan_id", "version", "number", name=op.f("uq_loan_installments_loan_id")),
     )
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
-        batch_op.create_index("ix_loan_installments_loan_version", ["loan_id", "version"], unique=False)
+        batch_op.create_index(
+            "ix_loan_installments_reached", ["loan_id", "version", "due_before"], unique=False
+        )
+        batch_op.create_index("ix_loan_installments_due", ["loan_id", "version", "due_on"], unique=False)
     _backfill()
     _create_append_only_triggers(TABLE)
 
@@ -75,6 +79,7 @@ def _backfill() -> None:
                 "principal",
                 "interest",
                 "total",
+                "balance",
                 "due_before",
                 "late_after",
             )
@@ -112,6 +117,7 @@ def _backfill() -> None:
                     "principal": row.principal,
                     "interest": row.interest,
                     "total": row.total,
+                    "balance": row.balance,
                     "due_before": before,
                     "late_after": row.due_date + timedelta(days=loan.late_tolerance_days),
                 }
@@ -153,5 +159,6 @@ def downgrade():
         for verb in ("update", "delete"):
             op.execute(f"DROP TRIGGER {TABLE}_no_{verb}")
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
-        batch_op.drop_index("ix_loan_installments_loan_version")
+        batch_op.drop_index("ix_loan_installments_due")
+        batch_op.drop_index("ix_loan_installments_reached")
     op.drop_table(TABLE)

@@ -202,6 +202,7 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
     },
+    "lending.portfolio": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
     "lending.scorecard": {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),

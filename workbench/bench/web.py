@@ -45,7 +45,8 @@ class PlanSession:
     """A logged-in trainee with a 36-month and a 60-month plan of 10 revenue streams each, ready to post their
     numbers pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str | None = None) -> None:
+        """`database_url`: an empty database to use instead of a new SQLite file (PostgreSQL, say)."""
         from flask_migrate import upgrade
 
         from workbench import create_app
@@ -65,7 +66,7 @@ class PlanSession:
         try:
             self.app = create_app(
                 {
-                    "DATABASE_URL": "sqlite:///" + str(folder / "bench.sqlite3"),
+                    "DATABASE_URL": database_url or "sqlite:///" + str(folder / "bench.sqlite3"),
                     "SECRET_KEY": "bench-secret",
                     "RATELIMIT_ENABLED": False,
                 }

@@ -5,7 +5,8 @@ same transaction as the payout (version 1) and as every confirmed reschedule (th
 changed (the migration's triggers refuse UPDATE, DELETE and TRUNCATE). The loan's current schedule is its
 highest version. Each row also carries what the portfolio's arithmetic needs without a window function:
 ``due_before`` (the total of the earlier installments of its version) and ``late_after`` (its due date plus
-the contract's days of tolerance: unpaid after that day, it is late).
+the contract's days of tolerance: unpaid after that day, it is late). Two indexes let the portfolio find,
+per loan, the installment its payments reach and the last one due by a day, without reading the others.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ class LoanInstallment(db.Model):
     __tablename__ = "loan_installments"
     __table_args__ = (
         UniqueConstraint("loan_id", "version", "number"),
-        Index("ix_loan_installments_loan_version", "loan_id", "version"),
+        # The portfolio seeks, per loan, the installment its payments reach and the last one due by a day.
+        Index("ix_loan_installments_reached", "loan_id", "version", "due_before"),
+        Index("ix_loan_installments_due", "loan_id", "version", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +38,8 @@ class LoanInstallment(db.Model):
     principal: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     interest: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    #: The principal still owed after it.
+    balance: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     #: The total of the installments before this one, in this version.
     due_before: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     #: The due date plus the contract's days of tolerance.

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import case, func, literal, select, text
 from sqlalchemy.orm import aliased
 
 from workbench.auth.models import User
@@ -35,7 +35,7 @@ from workbench.lending.installment_models import LoanInstallment
 from workbench.lending.ledger import WRITE_OFFS
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
-from workbench.lending.repayment_models import PAYMENT, LoanPayment
+from workbench.lending.repayment_models import PAYMENT, REVERSAL, LoanPayment
 from workbench.programme.models import Cohort, Enrolment
 
 #: Half a cent: SQLite sums money as floating point, so "covered" compares with this margin (on PostgreSQL
@@ -108,16 +108,22 @@ DEFINITIONS = {
 
 
 def _per_loan(as_of: date):
-    """One row per loan: its group keys, principal, paid, principal covered, due, oldest late day,
+    """One row per loan paid out by `as_of`, computed once (a materialized CTE): its group keys,
+    principal, paid P, the principal still owed and the day it is late since (both read off the
+    installment P reaches, found by an index seek, not by reading every installment), what fell due,
     written off, schedule version."""
-    reversal = aliased(LoanPayment)
-    paid = (
-        select(LoanPayment.loan_id, func.sum(LoanPayment.amount).label("paid"))
-        .where(
-            LoanPayment.kind == PAYMENT,
-            LoanPayment.paid_on <= as_of,
-            ~exists().where(reversal.reverses_id == LoanPayment.id),
-        )
+    payments = (
+        select(LoanPayment.loan_id, func.sum(LoanPayment.amount).label("amount"))
+        .where(LoanPayment.kind == PAYMENT, LoanPayment.paid_on <= as_of)
+        .group_by(LoanPayment.loan_id)
+        .subquery()
+    )
+    # A reversal takes back a payment for good: the payments of the day less those later reversed.
+    reversed_payment = aliased(LoanPayment)
+    reversals = (
+        select(LoanPayment.loan_id, func.sum(LoanPayment.amount).label("amount"))
+        .join(reversed_payment, reversed_payment.id == LoanPayment.reverses_id)
+        .where(LoanPayment.kind == REVERSAL, reversed_payment.paid_on <= as_of)
         .group_by(LoanPayment.loan_id)
         .subquery()
     )
@@ -128,95 +134,117 @@ def _per_loan(as_of: date):
         .group_by(JournalEntry.loan_id)
         .subquery()
     )
-    current = (
-        select(LoanInstallment.loan_id, func.max(LoanInstallment.version).label("version"))
-        .group_by(LoanInstallment.loan_id)
-        .subquery()
-    )
     i = LoanInstallment
-    p = func.coalesce(paid.c.paid, 0)
-    margin = literal(_HALF_CENT)
-    covered_principal = case(
-        (i.due_before + i.total <= p + margin, i.principal),
-        (i.due_before + i.interest < p - margin, p - i.due_before - i.interest),
-        else_=literal(0),
-    )
-    return (
+    version = select(func.max(i.version)).where(i.loan_id == Loan.id).correlate(Loan).scalar_subquery()
+    loans = (
         select(
             Loan.id.label("loan_id"),
             Loan.principal.label("principal"),
             Loan.disbursed_by_id.label("officer_id"),
             Enrolment.cohort_id.label("cohort_id"),
-            p.label("paid"),
-            func.sum(covered_principal).label("covered"),
-            func.sum(case((i.due_on <= as_of, i.total), else_=literal(0))).label("due"),
-            func.min(case((i.due_before + i.total > p + margin, i.late_after))).label("late_since"),
+            (func.coalesce(payments.c.amount, 0) - func.coalesce(reversals.c.amount, 0)).label("paid"),
             func.coalesce(written.c.written, 0).label("written"),
-            current.c.version.label("version"),
+            version.label("version"),
         )
-        .join(current, current.c.loan_id == Loan.id)
-        .join(i, and_(i.loan_id == Loan.id, i.version == current.c.version))
-        .outerjoin(paid, paid.c.loan_id == Loan.id)
+        .outerjoin(payments, payments.c.loan_id == Loan.id)
+        .outerjoin(reversals, reversals.c.loan_id == Loan.id)
         .outerjoin(written, written.c.loan_id == Loan.id)
         .outerjoin(Enrolment, Enrolment.user_id == Loan.borrower_id)
         .where(Loan.disbursed_on <= as_of)
-        .group_by(
-            Loan.id,
-            Loan.principal,
-            Loan.disbursed_by_id,
-            Enrolment.cohort_id,
-            paid.c.paid,
-            written.c.written,
-            current.c.version,
+        .cte("loan_paid")
+        .prefix_with("MATERIALIZED")
+    )
+    margin = literal(_HALF_CENT)
+    into = loans.c.paid - i.due_before  # how far the payments go into the installment they reach
+    whole = into + margin >= i.total
+    covered_part = case((into - i.interest > margin, into - i.interest), else_=literal(0))
+
+    def at_reached(value):
+        """`value` read off the installment the payments reach: the last whose earlier ones they cover."""
+        return (
+            select(value)
+            .where(
+                i.loan_id == loans.c.loan_id,
+                i.version == loans.c.version,
+                i.due_before <= loans.c.paid + margin,
+            )
+            .order_by(i.due_before.desc())
+            .limit(1)
+            .correlate(loans)
+            .scalar_subquery()
         )
-        .subquery()
+
+    # What fell due: the running total at the last installment due by the day.
+    due = (
+        select(i.due_before + i.total)
+        .where(i.loan_id == loans.c.loan_id, i.version == loans.c.version, i.due_on <= as_of)
+        .order_by(i.due_on.desc())
+        .limit(1)
+        .correlate(loans)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            loans,
+            # Principal owed: after the reached installment when it is covered whole, else before it less
+            # what the payments cover of its principal (its interest first).
+            at_reached(case((whole, i.balance), else_=i.balance + i.principal - covered_part)).label("owed"),
+            at_reached(case((whole, literal(None)), else_=i.late_after)).label("late_since"),
+            func.coalesce(due, 0).label("due"),
+        )
+        .cte("loan_figures")
+        .prefix_with("MATERIALIZED")
     )
 
 
-def portfolio_rows(as_of: date, by: str = "all") -> list[PortfolioRow]:
-    """The figures on `as_of` in all (one row) or by cohort or by officer (a row per group with loans,
-    largest portfolio first): one statement for the figures, one for the group names."""
+def portfolio_groups(as_of: date) -> list[tuple]:
+    """The sums of one statement, by (cohort, officer): few rows, whatever the number of loans."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Compiling this one statement just in time costs more than running it.
+        db.session.execute(text("SET LOCAL jit = off"))
     loan = _per_loan(as_of)
-    left = loan.c.principal - loan.c.covered - loan.c.written
+    left = loan.c.owed - loan.c.written
     outstanding = case((left > 0, left), else_=literal(0))
     overdue = case((loan.c.due > loan.c.paid, loan.c.due - loan.c.paid), else_=literal(0))
     late_30 = loan.c.late_since < as_of - timedelta(days=30)
     late_90 = loan.c.late_since < as_of - timedelta(days=90)
-    key = {"all": literal(None), "cohort": loan.c.cohort_id, "officer": loan.c.officer_id}[by]
-    query = select(
-        key.label("key"),
-        func.count(),
-        func.sum(loan.c.principal),
-        func.sum(outstanding),
-        func.sum(case((late_30, outstanding), else_=literal(0))),
-        func.sum(case((late_90, outstanding), else_=literal(0))),
-        func.sum(overdue),
-        func.sum(loan.c.due),
-        func.sum(loan.c.paid),
-        func.sum(loan.c.written),
-        func.sum(case((loan.c.version > 1, 1), else_=0)),
+    return list(
+        db.session.execute(
+            select(
+                loan.c.cohort_id,
+                loan.c.officer_id,
+                func.count(),
+                func.sum(loan.c.principal),
+                func.sum(outstanding),
+                func.sum(case((late_30, outstanding), else_=literal(0))),
+                func.sum(case((late_90, outstanding), else_=literal(0))),
+                func.sum(overdue),
+                func.sum(loan.c.due),
+                func.sum(loan.c.paid),
+                func.sum(loan.c.written),
+                func.sum(case((loan.c.version > 1, 1), else_=0)),
+            ).group_by(loan.c.cohort_id, loan.c.officer_id)
+        ).all()
     )
-    if by != "all":
-        query = query.group_by(key)
-    found = db.session.execute(query).all()
-    names = _names(by, [row[0] for row in found if row[0] is not None])
+
+
+def portfolio_rows(as_of: date, by: str = "all", *, groups: list[tuple] | None = None) -> list[PortfolioRow]:
+    """The figures on `as_of` in all (one row) or by cohort or by officer (a row per group with loans,
+    largest portfolio first). One statement sums them by (cohort, officer) (pass its `groups` to split the
+    same sums another way without asking again); one more names the groups."""
+    found = portfolio_groups(as_of) if groups is None else groups
+    position = {"all": None, "cohort": 0, "officer": 1}[by]
+    totals: dict[int | None, list] = {}
+    for row in found:
+        key = row[position] if position is not None else None
+        sums = totals.setdefault(key, [0, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, 0])
+        for index, value in enumerate(row[2:]):
+            sums[index] += int(value or 0) if index in (0, 9) else _money(value)
+    names = _names(by, [key for key in totals if key is not None])
     rows = [
-        PortfolioRow(
-            key=row[0],
-            label=names.get(row[0], "") if by != "all" else "",
-            loans=int(row[1] or 0),
-            disbursed=_money(row[2]),
-            gross_portfolio=_money(row[3]),
-            par30_amount=_money(row[4]),
-            par90_amount=_money(row[5]),
-            arrears_amount=_money(row[6]),
-            due_to_date=_money(row[7]),
-            paid_to_date=_money(row[8]),
-            written_off=_money(row[9]),
-            restructured=int(row[10] or 0),
-        )
-        for row in found
-        if row[1]
+        PortfolioRow(key, names.get(key, "") if by != "all" else "", sums[0], *sums[1:9], sums[9])
+        for key, sums in totals.items()
+        if sums[0]
     ]
     if by == "all" and not rows:
         rows = [PortfolioRow(None, "", 0, *([ZERO] * 8), 0)]

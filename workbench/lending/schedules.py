@@ -36,6 +36,7 @@ def installment_rows(
                 "principal": row.principal,
                 "interest": row.interest,
                 "total": row.total,
+                "balance": row.balance,
                 "due_before": before,
                 "late_after": row.due_date + timedelta(days=tolerance_days),
             }

@@ -1,7 +1,7 @@
 """Lending pages: the officer's queue (queue.py), credit applications with their scores and four-eyes
 decisions (applications.py), a loan's record (loans.py) and contract (contract.py), repayments and bank
-imports (repayments.py), the ledger (ledger.py), and what managers keep: the products and rules
-(products.py) and the scorecard (scorecard.py).
+imports (repayments.py), the ledger (ledger.py), the portfolio's figures (portfolio.py), and what managers
+keep: the products and rules (products.py) and the scorecard (scorecard.py).
 
 Load -> check -> act: a view loads the object and asks a predicate from permissions.py; a loan the person may
 not see is a 404 exactly like a missing one, so ids reveal nothing.
@@ -43,6 +43,7 @@ from workbench.lending.views import (  # noqa: E402
     contract,
     ledger,
     loans,
+    portfolio,
     products,
     queue,
     repayments,
@@ -65,6 +66,7 @@ def _links_in_the_navigation(state) -> None:
         state.app, NavLink("lending.my_applications", _l("My credit applications"), (Role.TRAINEE,))
     )
     register_nav_link(state.app, NavLink("lending.products", _l("Loan products"), roles=(Role.MANAGER,)))
+    register_nav_link(state.app, NavLink("lending.portfolio", _l("Portfolio"), (Role.OFFICER, Role.MANAGER)))
     register_nav_link(
         state.app,
         NavLink(
@@ -84,6 +86,7 @@ __all__ = [
     "ledger",
     "load_loan",
     "loans",
+    "portfolio",
     "products",
     "queue",
     "repayments",
