@@ -21,6 +21,7 @@ from workbench.finance.schedule import Installment, build_schedule
 from workbench.lending import ledger
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.models import Loan
+from workbench.lending.reschedules import schedule_in_force
 from workbench.plans.models import PlanVersion
 
 METHODS = ("bank_transfer", "cheque")
@@ -81,9 +82,12 @@ def record_disbursement(
 
 
 def schedule_of(loan: Loan) -> tuple[Installment, ...]:
-    return build_schedule(
+    schedule = build_schedule(
         loan.principal, loan.annual_rate, loan.term_months, loan.grace_months, loan.method, loan.first_due_on
     )
+    if (loan.schedule_version or 1) > 1:  # rescheduled: the installments in force (lending/reschedules.py),
+        return schedule_in_force(loan, schedule)  # given the same build_schedule keywords as above
+    return schedule
 
 
 @dataclass(frozen=True)

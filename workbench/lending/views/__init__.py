@@ -1,6 +1,7 @@
 """Lending pages: the officer's queue (queue.py), credit applications with their scores and four-eyes
-decisions (applications.py), a loan's record (loans.py) and contract (contract.py), repayments and bank
-imports (repayments.py), the ledger (ledger.py), and the products and rules managers keep (products.py).
+decisions (applications.py), a loan's record with its four-eyes write-off and reschedule (loans.py) and
+contract (contract.py), confirming and declining any proposal (proposals.py), repayments and bank imports
+(repayments.py), the ledger (ledger.py), and the products and rules managers keep (products.py).
 
 Load -> check -> act: a view loads the object and asks a predicate from permissions.py; a loan the person may
 not see is a 404 exactly like a missing one, so ids reveal nothing.
@@ -43,6 +44,7 @@ from workbench.lending.views import (  # noqa: E402
     ledger,
     loans,
     products,
+    proposals,
     queue,
     repayments,
 )
@@ -83,6 +85,7 @@ __all__ = [
     "load_loan",
     "loans",
     "products",
+    "proposals",
     "queue",
     "repayments",
 ]
