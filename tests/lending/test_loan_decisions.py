@@ -625,3 +625,26 @@ def test_a_write_off_confirmed_while_a_payment_is_posted_keeps_the_books(app, lo
     loan = db.session.get(Loan, ids[0])
     assert ledger.receivable_of(loan) == ZERO
     assert_books_balance([loan])
+
+
+def test_two_proposals_at_once_store_one(app, loan, officer, checker) -> None:
+    ids = (loan.id, officer.id, checker.id)
+
+    def proposing(user_id: int) -> str:
+        try:
+            loan_decisions.propose_write_off(
+                db.session.get(Loan, ids[0]),
+                db.session.get(User, user_id),
+                amount=None,
+                written_off_on=programme_today(),
+                note="Closed.",
+            )
+            db.session.commit()
+            return "proposed"
+        except DomainError:
+            db.session.rollback()
+            return "told"
+
+    results = at_once(app, lambda: proposing(ids[1]), lambda: proposing(ids[2]))
+    assert sorted(results) == ["proposed", "told"]
+    assert db.session.scalar(select(func.count(Proposal.id))) == 1
