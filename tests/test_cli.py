@@ -207,8 +207,8 @@ def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
     assert "3 threads added" in result.output
     first = mentoring_counts()
     assert (first["threads"], first["comments"], first["events"]) == (3, 5, 1)
-    # one loan from the applications demo, three from the lending demo's portfolio (lending/portfolio_demo.py)
-    assert (first["sessions"], first["loans"], first["actuals"]) == (8, 4, 3)
+    # one loan from the applications demo, five from the lending demo's portfolio (lending/portfolio_demo.py)
+    assert (first["sessions"], first["loans"], first["actuals"]) == (8, 6, 3)
     threads = db.session.scalars(select(CommentThread).order_by(CommentThread.id)).all()
     assert [(t.resolved, len(t.comments)) for t in threads] == [(False, 1), (False, 2), (True, 2)]
     loan = db.session.scalars(

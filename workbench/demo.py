@@ -171,5 +171,5 @@ def seed_demo() -> dict[str, int]:
     )
     db.session.flush()
     added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
-    added.update(seed_lending(trainees, staff["officer1@example.org"]))
+    added.update(seed_lending(trainees, staff["officer1@example.org"], staff["officer2@example.org"]))
     return added

@@ -9,6 +9,7 @@ from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
 from workbench.lending.product_models import LoanProduct, MicrocreditLimit, UsuryRate
 from workbench.lending.repayment_models import BankImport, LoanPayment
+from workbench.lending.reschedule_models import LoanReschedule
 from workbench.lending.scorecard_models import ApplicationScore, ScorecardVersion
 from workbench.mentoring.actuals_models import MonthlyActual
 from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
@@ -41,6 +42,7 @@ __all__ = [
     "LoanInstallment",
     "LoanPayment",
     "LoanProduct",
+    "LoanReschedule",
     "MailPreference",
     "MentorAssignment",
     "MicrocreditLimit",

@@ -67,23 +67,19 @@ def _backfill() -> None:
             "FROM loans ORDER BY id"
         )
     ).all()
+    money = sa.Numeric(precision=14, scale=2)
     table = sa.table(
         TABLE,
-        *(
-            sa.column(name)
-            for name in (
-                "loan_id",
-                "version",
-                "number",
-                "due_on",
-                "principal",
-                "interest",
-                "total",
-                "balance",
-                "due_before",
-                "late_after",
-            )
-        ),
+        sa.column("loan_id", sa.Integer()),
+        sa.column("version", sa.Integer()),
+        sa.column("number", sa.Integer()),
+        sa.column("due_on", sa.Date()),
+        sa.column("principal", money),
+        sa.column("interest", money),
+        sa.column("total", money),
+        sa.column("balance", money),
+        sa.column("due_before", money),
+        sa.column("late_after", sa.Date()),
     )
     for loan in loans:
         first_due, disbursed = (_day(loan.first_due_on), _day(loan.disbursed_on))

@@ -18,7 +18,14 @@ from workbench.extensions import db
 from workbench.lending import ledger
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.models import Loan
-from workbench.lending.position import LATE, PAID, PARTLY_PAID, positions_of, standing_of
+from workbench.lending.position import (
+    LATE,
+    PAID,
+    PARTLY_PAID,
+    portfolio_positions,
+    positions_of,
+    standing_of,
+)
 from workbench.lending.repayment_models import LoanPayment
 from workbench.lending.repayments import (
     PossibleDuplicate,
@@ -50,13 +57,15 @@ def pay(loan: Loan, officer: User, amount: str, on: date = date(2027, 2, 15), **
 
 
 def assert_books_balance(loans: list[Loan]) -> None:
-    """Debits = credits, and loans receivable = the loans' outstanding principal (less write-offs)."""
+    """Debits = credits, and loans receivable = the sum of the loans' outstanding principal for the portfolio
+    (less what was written off, never below zero), loan by loan too."""
     rows = {row.code: row for row in ledger.trial_balance()}
     assert sum(r.debit for r in rows.values()) == sum(r.credit for r in rows.values())
-    positions = positions_of(loans, date(9999, 12, 31))
-    off = ledger.written_off(loan.id for loan in loans)
-    expected = sum((positions[loan.id].outstanding_principal - off[loan.id] for loan in loans), Decimal(0))
+    positions = portfolio_positions(loans, date(9999, 12, 31))
+    expected = sum((positions[loan.id].outstanding_principal for loan in loans), Decimal(0))
     assert rows[ledger.RECEIVABLE].balance == expected
+    for loan in loans:
+        assert ledger.receivable_of(loan) == positions[loan.id].outstanding_principal >= 0
 
 
 @pytest.fixture

@@ -109,6 +109,11 @@ def test_the_money_migration_books_earlier_loans_refuses_changes_and_goes_down_a
                 text("SELECT account, debit, credit FROM journal_lines ORDER BY account")
             ).all()
         assert [(a, float(d), float(c)) for a, d, c in lines] == [("1010", 0, 5000), ("1200", 5000, 0)]
+        with db.engine.connect() as conn:  # the installments migration stored its schedule as rows
+            stored = conn.execute(
+                text("SELECT version, COUNT(*), SUM(principal) FROM loan_installments GROUP BY version")
+            ).all()
+        assert [(v, n, float(p)) for v, n, p in stored] == [(1, 24, 5000.0)]
         with db.engine.begin() as conn:
             _insert(
                 conn,

@@ -45,6 +45,7 @@ from workbench.lending.applications import apply_for_credit, propose_decision
 from workbench.lending.bank_import import preview as bank_preview
 from workbench.lending.bank_import import store_preview
 from workbench.lending.decisions import confirm
+from workbench.lending.loan_decisions import propose_reschedule
 from workbench.lending.product_models import MicrocreditLimit
 from workbench.lending.products import DEMO_PRODUCT, active_products, create_product
 from workbench.lending.repayments import new_idempotency_key, post_repayment
@@ -298,6 +299,32 @@ def build_world() -> World:
     waiting = propose_decision(applicants[1], people["officer"], "approve", terms=terms, note="")
     approval = propose_decision(applicants[2], proposer, "approve", terms=terms, note="")
     confirm(approval, people["manager"])
+    # A loan whose reschedule the proposer proposed: the officer's and the manager's inbox (the queue) link to
+    # its page, which offers them the confirm and decline forms; the trainee's loan offers the officer the
+    # write-off and reschedule forms.
+    borrower = make_person("fuzz.borrower@example.org", [Role.TRAINEE], "Borrower", locale="ar")
+    enrol(borrower, cohort, actor=None)
+    restructuring = record_disbursement(
+        endorsed_version(borrower, people["mentor"], title="Restructuring"),
+        principal=Decimal("6000"),
+        annual_rate=Decimal("0.05"),
+        term_months=24,
+        grace_months=0,
+        method="annuity",
+        disbursed_on=programme_today() - timedelta(days=150),
+        disbursement_method="bank_transfer",
+        actor=people["officer"],
+    )
+    propose_reschedule(
+        restructuring,
+        proposer,
+        annual_rate=Decimal("0.04"),
+        term_months=30,
+        grace_months=2,
+        method="annuity",
+        first_due_on=first_due,
+        note="Tre mesi di malattia.",
+    )
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
     db.session.commit()
@@ -547,11 +574,19 @@ def is_download(path: str) -> bool:
     return "." in path.rsplit("/", 1)[-1]
 
 
+#: Forms whose errors come back on the page of their subject, whichever it is (a four-eyes proposal's, on an
+#: application's page and on a loan's page): fuzzed once per kind of page that shows them.
+PER_KIND_OF_PAGE = frozenset({"lending.confirm_proposal", "lending.decline_proposal"})
+
+
 def _unique(app: Flask, forms: list[Form]) -> list[Form]:
     """One form per endpoint and action shape: the same form on many pages or plans is fuzzed once."""
     kept: dict[str, Form] = {}
     for form in forms:
-        kept.setdefault(page_shape(app, urlsplit(form.action).path, form.endpoint, form.method), form)
+        shape = page_shape(app, urlsplit(form.action).path, form.endpoint, form.method)
+        if form.endpoint in PER_KIND_OF_PAGE:
+            shape += " on " + str(endpoint_of(app, form.page, "GET"))
+        kept.setdefault(shape, form)
     return list(kept.values())
 
 

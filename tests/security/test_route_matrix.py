@@ -168,6 +168,10 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     # officers post repayments and reversals: an empty form comes back with its errors
     "lending.post_payment": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
     "lending.reverse": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    # officers propose a write-off or a reschedule (managers only confirm): an empty form comes back with
+    # its errors; confirming and declining a loan proposal goes through lending.confirm_proposal / decline
+    "lending.propose_write_off": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
+    "lending.propose_reschedule": {"POST": (LOGIN, DENIED, DENIED, 422, DENIED)},
     "lending.bank_imports": {
         "GET": (LOGIN, DENIED, DENIED, 200, DENIED),
         "POST": (LOGIN, DENIED, DENIED, 422, DENIED),

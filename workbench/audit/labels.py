@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "plan.endorsed": _l("Plan endorsed as ready for credit"),
     "loan.disbursed": _l("Loan disbursed"),
     "loan.written_off": _l("Loan written off"),
+    "loan.rescheduled": _l("Loan rescheduled: a new schedule in force"),
     "loan_payment.posted": _l("Repayment posted"),
     "loan_payment.reversed": _l("Repayment reversed"),
     "bank_import.uploaded": _l("Bank statement uploaded for a preview"),

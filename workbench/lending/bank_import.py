@@ -41,6 +41,7 @@ from workbench.lending.models import Loan
 from workbench.lending.position import payments_of, standing
 from workbench.lending.repayment_models import BankImport, LoanPayment
 from workbench.lending.repayments import MAX_PAYMENT, MAX_REFERENCE, Posted, post_repayment
+from workbench.lending.reschedules import load_reschedules
 from workbench.lending.services import schedule_of
 from workbench.timeutil import programme_today, utcnow
 
@@ -181,6 +182,7 @@ def preview(data: bytes, today: date | None = None) -> list[PreviewRow]:
     today = today or programme_today()
     rows = split_rows(decode(data))
     by_id, by_name = _candidates()
+    load_reschedules(by_id.values())  # the schedules in force, in one query
     payments = payments_of(by_id)
     kept = {loan_id: standing(rows_) for loan_id, rows_ in payments.items()}
     owed = {

@@ -3,7 +3,8 @@
 Generic over the subject: a kind of subject registers itself once (:func:`register_subject`) with how to lock
 one subject, which actions it accepts and what to check before a proposal is made or confirmed; the same
 table (:class:`~workbench.lending.decisions_models.Proposal`) and the same services then serve every decision
-that needs two people: an application's approval now, a loan's write-off or reschedule later.
+that needs two people: an application's decision (applications.py), a loan's write-off or reschedule
+(loan_decisions.py).
 
 API: ``propose(subject_type, subject_id, action, actor=, terms=, note=)``,
 ``confirm(proposal, actor)``, ``decline(proposal, actor, reason)``, ``pending_proposal(subject_type,

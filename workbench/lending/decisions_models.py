@@ -39,10 +39,11 @@ class Proposal(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: What the decision is about: "credit_application" (then "loan" for write-offs and reschedules).
+    #: What the decision is about: "credit_application" or "loan" (a write-off or a reschedule).
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int]
-    #: What is proposed: "approve", "reject", "send_back" for an application.
+    #: What is proposed: "approve", "reject", "send_back" for an application; "write_off" or "reschedule"
+    #: for a loan.
     action: Mapped[str] = mapped_column(String(32))
     #: The terms of the action (an approval's amount, rate, term...), as JSON text values; {} when none.
     terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -7,11 +7,19 @@ Entries are written by the lending services in the same transaction as the money
   (oldest installment first, interest before principal: the change it makes to the loan's position);
 - reversal: the opposite lines (Dr interest income, Dr loans receivable / Cr bank), again the change the
   reversal makes to the position, so later payments' allocation stays consistent;
-- write-off: Dr write-offs / Cr loans receivable (:func:`post_write_off`);
+- write-off: Dr write-offs / Cr loans receivable (:func:`post_write_off`), once two people agreed
+  (loan_decisions.py);
 - fee: Dr bank / Cr fee income (:func:`post_fee`: the arrangement fee paid when the contract is signed).
 
+A written-off loan still takes repayments: they are recoveries. The principal a repayment brings goes to loans
+receivable while the loan has a balance there (a partial write-off left some), and the rest to Cr write-offs:
+money recovered on what was written off reduces the loss. A reversal undoes it the same way round (Dr
+write-offs for what had been recovered, then Dr loans receivable). Interest is income when it is paid, before
+or after a write-off.
+
 So debits = credits in every entry, and the loans receivable balance of a loan = its outstanding principal
-less what was written off.
+less what was written off, never below zero (position.portfolio_positions: the outstanding principal of the
+portfolio).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from workbench.audit.services import record
 from workbench.auth.models import User
@@ -121,17 +129,42 @@ def post_fee(loan: Loan, amount: Decimal, on: date, actor: User | None) -> Journ
     )
 
 
+def _balances(loan: Loan) -> tuple[Decimal, Decimal]:
+    """The loan's balance on loans receivable, and what repayments recovered of its write-offs (net of
+    reversals), in one query. The caller holds the loan's lock (lock_loan)."""
+    recovery = (JournalLine.account == WRITE_OFFS) & (JournalEntry.kind != "write_off")
+    query = (
+        select(
+            func.coalesce(
+                func.sum(
+                    case((JournalLine.account == RECEIVABLE, JournalLine.debit - JournalLine.credit), else_=0)
+                ),
+                0,
+            ),
+            func.coalesce(func.sum(case((recovery, JournalLine.credit - JournalLine.debit), else_=0)), 0),
+        )
+        .join(JournalEntry)
+        .where(JournalEntry.loan_id == loan.id, JournalLine.account.in_((RECEIVABLE, WRITE_OFFS)))
+    )
+    receivable, recovered = db.session.execute(query).one()
+    return Decimal(receivable).quantize(CENT), Decimal(recovered).quantize(CENT)
+
+
 def post_repayment(
     loan: Loan, payment_id: int, on: date, interest: Decimal, principal: Decimal, actor: User | None
 ) -> JournalEntry:
-    """Dr bank / Cr interest income, Cr loans receivable: the payment as it was allocated."""
+    """Dr bank / Cr interest income, Cr loans receivable: the payment as it was allocated. The principal
+    beyond the loan's balance on loans receivable (it was written off) is a recovery: Cr write-offs."""
+    receivable, _recovered = _balances(loan) if principal > 0 else (ZERO, ZERO)
+    to_receivable = min(principal, max(receivable, ZERO))
     return _entry(
         "repayment",
         on,
         [
             (BANK, interest + principal, ZERO),
             (INTEREST_INCOME, ZERO, interest),
-            (RECEIVABLE, ZERO, principal),
+            (RECEIVABLE, ZERO, to_receivable),
+            (WRITE_OFFS, ZERO, principal - to_receivable),
         ],
         loan=loan,
         payment_id=payment_id,
@@ -143,13 +176,17 @@ def post_repayment(
 def post_reversal(
     loan: Loan, payment_id: int, on: date, interest: Decimal, principal: Decimal, actor: User | None
 ) -> JournalEntry:
-    """The opposite of a repayment: Dr interest income, Dr loans receivable / Cr bank."""
+    """The opposite of a repayment: Dr interest income, Dr loans receivable / Cr bank; the principal that had
+    been recovered on a written-off loan goes back to Dr write-offs first."""
+    _receivable, recovered = _balances(loan) if principal > 0 else (ZERO, ZERO)
+    unrecovered = min(principal, max(recovered, ZERO))
     return _entry(
         "reversal",
         on,
         [
             (INTEREST_INCOME, interest, ZERO),
-            (RECEIVABLE, principal, ZERO),
+            (WRITE_OFFS, unrecovered, ZERO),
+            (RECEIVABLE, principal - unrecovered, ZERO),
             (BANK, ZERO, interest + principal),
         ],
         loan=loan,
@@ -188,11 +225,29 @@ def written_off(loan_ids: Iterable[int]) -> dict[int, Decimal]:
     return found
 
 
-def post_write_off(loan: Loan, amount: Decimal, on: date, actor: User | None) -> JournalEntry:
+def write_offs_of(loan: Loan) -> list[tuple[date, Decimal]]:
+    """The loan's write-offs, (day, amount), oldest first."""
+    query = (
+        select(JournalEntry.entry_date, JournalLine.debit)
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .where(
+            JournalEntry.loan_id == loan.id,
+            JournalEntry.kind == "write_off",
+            JournalLine.account == WRITE_OFFS,
+        )
+        .order_by(JournalEntry.entry_date, JournalEntry.id)
+    )
+    return [(day, Decimal(amount).quantize(CENT)) for day, amount in db.session.execute(query)]
+
+
+def post_write_off(
+    loan: Loan, amount: Decimal, on: date, actor: User | None, *, proposal_id: int | None = None
+) -> JournalEntry:
     """Dr write-offs / Cr loans receivable: ``amount`` of the loan's principal is no longer expected.
 
     Refused: an amount that is not positive cents, or above what the loan still has on loans receivable.
-    The four-eyes decision that leads to a write-off is the caller's; this records its accounting."""
+    The four-eyes decision that leads to a write-off is the caller's (loan_decisions.py, which passes the
+    confirmed proposal's id to the audit trail); this records its accounting."""
     if (
         not isinstance(amount, Decimal)
         or not amount.is_finite()
@@ -214,7 +269,10 @@ def post_write_off(loan: Loan, amount: Decimal, on: date, actor: User | None) ->
         actor=actor,
         description=f"Loan {loan.id}",
     )
-    record("loan.written_off", loan, actor, after={"amount": str(amount), "on": on.isoformat()})
+    after: dict[str, object] = {"amount": str(amount), "on": on.isoformat()}
+    if proposal_id is not None:
+        after["proposal_id"] = proposal_id
+    record("loan.written_off", loan, actor, after=after)
     return entry
 
 

@@ -68,6 +68,9 @@ class Loan(db.Model):
     #: Days after a due date before an unpaid installment counts as late.
     late_tolerance_days: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The schedule in force: 1 as paid out, one more with each reschedule (its rows: ``loan.reschedules``,
+    #: reschedule_models.py). A loan never rescheduled is so read without looking for reschedules.
+    schedule_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     borrower: Mapped[User] = relationship(foreign_keys=[borrower_id])
     plan_version: Mapped[PlanVersion] = relationship()

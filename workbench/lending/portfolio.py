@@ -135,7 +135,6 @@ def _per_loan(as_of: date):
         .subquery()
     )
     i = LoanInstallment
-    version = select(func.max(i.version)).where(i.loan_id == Loan.id).correlate(Loan).scalar_subquery()
     loans = (
         select(
             Loan.id.label("loan_id"),
@@ -144,7 +143,7 @@ def _per_loan(as_of: date):
             Enrolment.cohort_id.label("cohort_id"),
             (func.coalesce(payments.c.amount, 0) - func.coalesce(reversals.c.amount, 0)).label("paid"),
             func.coalesce(written.c.written, 0).label("written"),
-            version.label("version"),
+            Loan.schedule_version.label("version"),
         )
         .outerjoin(payments, payments.c.loan_id == Loan.id)
         .outerjoin(reversals, reversals.c.loan_id == Loan.id)

@@ -6,7 +6,7 @@ the state of each installment. The numbers are workbench.finance.portfolio.loan_
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,8 +16,10 @@ from workbench.extensions import db
 from workbench.finance.money import ZERO
 from workbench.finance.portfolio import LoanPosition, loan_position
 from workbench.finance.schedule import Installment
+from workbench.lending import ledger
 from workbench.lending.models import Loan
 from workbench.lending.repayment_models import PAYMENT, REVERSAL, LoanPayment
+from workbench.lending.reschedules import load_reschedules
 from workbench.lending.services import schedule_of
 
 #: The states of an installment, as the schedule shows them.
@@ -54,8 +56,11 @@ def as_pairs(payments: Iterable[LoanPayment]) -> list[tuple[date, Decimal]]:
 
 
 def positions_of(loans: Iterable[Loan], as_of: date) -> dict[int, LoanPosition]:
-    """Each loan's position on ``as_of``: one query for all their payments; the schedules are computed."""
+    """Each loan's position on ``as_of``, as its schedule in force and its contract say: one query for all
+    their payments, one more for the reschedules when some loan was rescheduled; the schedules are computed.
+    A write-off changes nothing here (the borrower still owes it): see :func:`portfolio_positions`."""
     listed = list(loans)
+    load_reschedules(listed)
     payments = payments_of(loan.id for loan in listed)
     return {
         loan.id: loan_position(
@@ -63,6 +68,24 @@ def positions_of(loans: Iterable[Loan], as_of: date) -> dict[int, LoanPosition]:
         )
         for loan in listed
     }
+
+
+def portfolio_positions(loans: Iterable[Loan], as_of: date) -> dict[int, LoanPosition]:
+    """Each loan's position for the portfolio: as :func:`positions_of`, its outstanding principal less what
+    was written off of it, never below zero (what the loan still has on loans receivable, so the ledger's
+    loans receivable = the sum of these). A written-off loan so leaves the gross portfolio and PAR by what was
+    written off; the rest of its position (overdue, days past due, paid) is the contract's. One query more
+    (the write-offs) than positions_of. A rescheduled loan is read like any other: it stays in PAR."""
+    listed = list(loans)
+    positions = positions_of(listed, as_of)
+    off = ledger.written_off(loan.id for loan in listed)
+    for loan_id, amount in off.items():
+        if amount > ZERO:
+            position = positions[loan_id]
+            positions[loan_id] = replace(
+                position, outstanding_principal=max(ZERO, position.outstanding_principal - amount)
+            )
+    return positions
 
 
 @dataclass(frozen=True)
@@ -122,6 +145,7 @@ class Standing:
 
 
 def standing_of(loan: Loan, as_of: date) -> Standing:
+    """Where the loan stands for its page: the contract's position (a write-off changes nothing here)."""
     schedule = schedule_of(loan)
     payments = payments_of([loan.id])[loan.id]
     kept = standing(payments)

@@ -1,8 +1,8 @@
 """Writing a loan's schedule as rows (installment_models.LoanInstallment), for the portfolio's SQL figures.
 
-``store_schedule(loan)`` copies ``schedule_of(loan)`` as the loan's next version: at the payout (version 1)
-and after a confirmed reschedule. The rows are the finance core's figures, not a second computation; a test
-holds the portfolio's SQL figures to the finance core's positions.
+``store_schedule(loan)`` copies ``schedule_of(loan)`` as the version in force: at the payout (version 1)
+and after a confirmed reschedule (lending/loan_decisions.py). The rows are the finance core's figures, not a
+second computation; a test holds the portfolio's SQL figures to the finance core's positions.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 
 from workbench.extensions import db
 from workbench.finance.money import ZERO
@@ -46,13 +46,12 @@ def installment_rows(
 
 
 def store_schedule(loan: Loan) -> int:
-    """Write the loan's current schedule as its next version; the version number written."""
+    """Write the loan's schedule in force as rows of its version (``Loan.schedule_version``: 1 at the
+    payout, the reschedule's after one); the version written. Once per version: the unique key refuses a
+    second copy."""
     from workbench.lending.services import schedule_of  # services writes the payout's schedule through here
 
-    latest = db.session.scalar(
-        select(func.max(LoanInstallment.version)).where(LoanInstallment.loan_id == loan.id)
-    )
-    version = (latest or 0) + 1
+    version = loan.schedule_version or 1
     rows = installment_rows(loan.id, version, schedule_of(loan), loan.late_tolerance_days or 0)
     db.session.execute(insert(LoanInstallment), rows)
     return version

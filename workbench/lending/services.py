@@ -23,6 +23,7 @@ from workbench.lending import ledger
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.models import Loan
 from workbench.lending.product_models import LoanProduct
+from workbench.lending.reschedules import schedule_in_force
 from workbench.lending.schedules import store_schedule
 from workbench.plans.models import PlanVersion
 
@@ -105,17 +106,21 @@ def record_disbursement(
 
 
 def schedule_of(loan: Loan) -> tuple[Installment, ...]:
-    """The loan's schedule, under the conventions of its contract."""
-    return build_schedule(
+    """The loan's schedule in force, under the conventions of its contract: the one it was paid out with,
+    changed by each confirmed reschedule (lending/reschedules.py)."""
+    options = {"conventions": loan.conventions, "disbursed_on": loan.disbursed_on}
+    schedule = build_schedule(
         loan.principal,
         loan.annual_rate,
         loan.term_months,
         loan.grace_months,
         loan.method,
         loan.first_due_on,
-        conventions=loan.conventions,
-        disbursed_on=loan.disbursed_on,
+        **options,
     )
+    if (loan.schedule_version or 1) > 1:
+        return schedule_in_force(loan, schedule, **options)
+    return schedule
 
 
 @dataclass(frozen=True)

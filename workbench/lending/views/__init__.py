@@ -1,7 +1,8 @@
 """Lending pages: the officer's queue (queue.py), credit applications with their scores and four-eyes
-decisions (applications.py), a loan's record (loans.py) and contract (contract.py), repayments and bank
-imports (repayments.py), the ledger (ledger.py), the portfolio's figures (portfolio.py), and what managers
-keep: the products and rules (products.py) and the scorecard (scorecard.py).
+decisions (applications.py), a loan's record with its four-eyes write-off and reschedule (loans.py) and
+contract (contract.py), confirming and declining any proposal (proposals.py), repayments and bank imports
+(repayments.py), the ledger (ledger.py), the portfolio's figures (portfolio.py), and what managers keep: the
+products and rules (products.py) and the scorecard (scorecard.py).
 
 Load -> check -> act: a view loads the object and asks a predicate from permissions.py; a loan the person may
 not see is a 404 exactly like a missing one, so ids reveal nothing.
@@ -45,6 +46,7 @@ from workbench.lending.views import (  # noqa: E402
     loans,
     portfolio,
     products,
+    proposals,
     queue,
     repayments,
     scorecard,
@@ -88,6 +90,7 @@ __all__ = [
     "loans",
     "portfolio",
     "products",
+    "proposals",
     "queue",
     "repayments",
     "scorecard",

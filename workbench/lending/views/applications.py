@@ -56,6 +56,7 @@ from workbench.web.forms import apply_domain_error
 from workbench.web.templating import render
 
 from . import bp
+from .proposals import DecisionPage, register_page
 
 
 def load_application(application_id: int) -> CreditApplication:
@@ -66,12 +67,9 @@ def load_application(application_id: int) -> CreditApplication:
     return application
 
 
-def load_proposal(proposal_id: int) -> tuple[Proposal, CreditApplication]:
-    proposal = db.session.get(Proposal, proposal_id)
-    application = services.subject_of(proposal) if proposal is not None else None
-    if application is None or not can_view_application(current_user, application):
-        abort(404)
-    return proposal, application
+def _proposal_subject(proposal: Proposal) -> CreditApplication | None:
+    application = services.subject_of(proposal)
+    return application if application and can_view_application(current_user, application) else None
 
 
 # --- applying ----------------------------------------------------------------------------------------------
@@ -329,42 +327,6 @@ def propose(application_id: int):
     return _back(application, "decision")
 
 
-@bp.post("/proposals/<int:proposal_id>/confirm")
-@role_required(Role.OFFICER, Role.MANAGER)
-def confirm_proposal(proposal_id: int):
-    proposal, application = load_proposal(proposal_id)
-    try:
-        decisions.confirm(proposal, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.errors.get("") or next(iter(error.errors.values())), "error")
-        return _back(application, "decision")
-    db.session.commit()
-    flash(_("Decision confirmed."), "success")
-    return _back(application, "decision")
-
-
-@bp.post("/proposals/<int:proposal_id>/decline")
-@role_required(Role.OFFICER, Role.MANAGER)
-def decline_proposal(proposal_id: int):
-    proposal, application = load_proposal(proposal_id)
-    form = DeclineForm()
-    if not form.validate():
-        return _page(application, decline_form=form, status=422)
-    try:
-        decisions.decline(proposal, current_user, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        if "" in error.errors:
-            flash(error.errors[""], "error")
-            return _back(application, "decision")
-        apply_domain_error(form, error)
-        return _page(application, decline_form=form, status=422)
-    db.session.commit()
-    flash(_("Proposal declined: it can now be proposed again."), "success")
-    return _back(application, "decision")
-
-
 @bp.post("/applications/<int:application_id>/disburse")
 @role_required(Role.OFFICER)
 def disburse(application_id: int):
@@ -389,3 +351,14 @@ def disburse(application_id: int):
     db.session.commit()
     flash(_("The payout has been recorded."), "success")
     return redirect(url_for("lending.loan", loan_id=loan.id), 303)
+
+
+register_page(
+    services.SUBJECT,
+    DecisionPage(
+        load=_proposal_subject,
+        back=lambda application: _back(application, "decision"),
+        decline_form=DeclineForm,
+        page=lambda application, form: _page(application, decline_form=form, status=422),
+    ),
+)

@@ -1,4 +1,6 @@
-"""The officer's queue: every application with its key figures, score and age, what needs action first.
+"""The officer's queue: every application with its key figures, score and age, what needs action first; and
+above it the checker's inbox: the decisions on applications and on loans (write-offs, reschedules) that wait
+for the person's confirmation.
 
 Filters by status, cohort and officer in a GET form (it works without JavaScript; htmx swaps the results as
 a filter changes). A constant number of queries whatever the number of applications.
@@ -20,7 +22,7 @@ from workbench.auth.models import RoleGrant, User
 from workbench.auth.roles import Role
 from workbench.extensions import db
 from workbench.lending import applications as services
-from workbench.lending import decisions
+from workbench.lending import decisions, loan_decisions
 from workbench.lending.application_forms import QueueFilterForm
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.scorecard import BAND_LABELS
@@ -198,6 +200,8 @@ def queue():
         form=form,
         rows=rows[start : start + PAGE_SIZE],
         waiting=waiting[:PAGE_SIZE],
+        waiting_loans=loan_decisions.waiting_for(current_user),
+        loan_action_labels=loan_decisions.ACTION_LABELS,
         page=page,
         page_args={k: v for k, v in request.args.items() if k in ("status", "cohort", "officer") and v},
         band_labels=BAND_LABELS,
