@@ -228,3 +228,31 @@ def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
     assert mentoring_counts() == first
     assert "0 threads added" in again.output
     assert "0 sessions added" in again.output
+
+
+def test_seed_demo_large_adds_generated_loans_once_and_the_dashboard_reads_them(
+    runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.lending import large_demo
+    from workbench.lending.installment_models import LoanInstallment
+    from workbench.lending.models import Loan
+    from workbench.lending.portfolio import portfolio_rows
+    from workbench.timeutil import programme_today
+
+    monkeypatch.setattr(large_demo, "LARGE_LOANS", 120)  # 10,000 in use; the same code at a test's size
+    before = runner.invoke(args=["seed-demo"])
+    assert before.exit_code == 0, before.output
+    demo_loans = db.session.query(Loan).count()
+    result = runner.invoke(args=["seed-demo", "--size", "large"])
+    assert result.exit_code == 0, result.output
+    assert "120 generated loans added" in result.output
+    assert db.session.query(Loan).count() == demo_loans + 120
+    again = runner.invoke(args=["seed-demo", "--size", "large"])
+    assert "0 generated loans added" in again.output
+    generated = db.session.query(LoanInstallment.loan_id).distinct().count()
+    assert generated == demo_loans + 120
+    by_cohort = {row.label: row for row in portfolio_rows(programme_today(), "cohort")}
+    large = by_cohort[large_demo.LARGE_COHORT]
+    assert large.loans == 120
+    assert large.par30_amount > 0  # some generated borrowers stopped paying
+    assert large.collection_rate is not None

@@ -16,15 +16,25 @@ from workbench.extensions import db
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no people yet (first run).")
+@click.option(
+    "--size",
+    type=click.Choice(["standard", "large"]),
+    default="standard",
+    show_default=True,
+    help="large: also 10,000 generated loans with their repayments, to size the portfolio dashboard.",
+)
 @with_appcontext
-def seed_demo_command(if_empty: bool) -> None:
+def seed_demo_command(if_empty: bool, size: str) -> None:
     """Load the demo programme (idempotent)."""
     from workbench.demo import DEMO_PASSWORD, seed_demo
+    from workbench.lending.large_demo import seed_large_portfolio
 
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("Demo data not loaded: the database already has people.")
         return
     added = seed_demo()
+    if size == "large":
+        added["generated loans"] = seed_large_portfolio()
     db.session.commit()
     click.echo("Demo data: " + ", ".join(f"{n} {kind} added" for kind, n in added.items()))
     click.echo(

@@ -172,3 +172,42 @@ def build_large_portfolio(
         _insert(model, rows)
     db.session.flush()
     return count
+
+
+#: The cohort the large portfolio's borrowers join: its name says the data is made up.
+LARGE_COHORT = "Portafoglio grande (dati generati)"
+#: How many loans ``seed-demo --size large`` adds.
+LARGE_LOANS = 10_000
+
+
+def seed_large_portfolio(count: int | None = None) -> int:
+    """``seed-demo --size large``: `count` (LARGE_LOANS) generated loans in their own cohort, paid out by
+    the demo's officers on copies of a plan version of the demo; once (nothing is added when the cohort
+    exists)."""
+    from workbench.programme.models import Cohort
+    from workbench.programme.services import create_cohort
+    from workbench.timeutil import programme_today
+
+    if db.session.scalar(select(Cohort.id).where(Cohort.name == LARGE_COHORT)) is not None:
+        return 0
+    version = db.session.scalars(select(PlanVersion).order_by(PlanVersion.id)).first()
+    officers = list(
+        db.session.scalars(
+            select(User.id)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.OFFICER.value)
+            .order_by(User.id)
+        )
+    )
+    if version is None or not officers:
+        raise LookupError("load the demo first: the large portfolio copies its plans and officers")
+    cohort = create_cohort(name=LARGE_COHORT, city="Venezia", starts_on=None, ends_on=None, actor=None)
+    password_hash = db.session.get(User, officers[0]).password_hash
+    return build_large_portfolio(
+        LARGE_LOANS if count is None else count,
+        template=Template(version.plan, version),
+        cohort_id=cohort.id,
+        officer_ids=officers,
+        today=programme_today(),
+        password_hash=password_hash,
+    )
