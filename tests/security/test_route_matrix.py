@@ -207,6 +207,12 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
     },
     "lending.portfolio": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    "mentoring.services_csv": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "mentoring.services_xlsx": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "lending.portfolio_csv": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    "lending.portfolio_xlsx": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    "lending.loans_csv": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
+    "lending.loans_xlsx": {"GET": (LOGIN, DENIED, DENIED, 200, 200)},
     "lending.scorecard": {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
         "POST": (LOGIN, DENIED, DENIED, DENIED, 422),

@@ -47,6 +47,7 @@ from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.locking import lock_loan
 from workbench.lending.models import Loan
 from workbench.web.formatting import money
+from workbench.web.spreadsheets import safe_text
 
 BANK = "1010"
 RECEIVABLE = "1200"
@@ -364,11 +365,6 @@ def _values(row: JournalRow) -> list[object]:
     ]
 
 
-def _cell_text(value: str) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
 def journal_csv() -> bytes:
     """The journal, one line per row, for the partner's accountant: ";" separated, dates ISO, amounts with a
     dot, UTF-8 with a BOM so spreadsheets read the accents."""
@@ -379,7 +375,7 @@ def journal_csv() -> bytes:
         values = _values(row)
         writer.writerow(
             [
-                v.isoformat() if isinstance(v, date) else _cell_text(v) if isinstance(v, str) else v
+                v.isoformat() if isinstance(v, date) else safe_text(v) if isinstance(v, str) else v
                 for v in values
             ]
         )

@@ -263,3 +263,55 @@ def _names(by: str, keys: list[int]) -> dict[int | None, str]:
     if by == "officer" and keys:
         return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(keys))).all())
     return {}
+
+
+@dataclass(frozen=True)
+class LoanFigures:
+    """One loan's figures on a day, as the portfolio sums them."""
+
+    loan_id: int
+    outstanding: Decimal
+    overdue: Decimal
+    due_to_date: Decimal
+    paid_to_date: Decimal
+    written_off: Decimal
+    #: The day its oldest unpaid installment is late since (None: nothing unpaid is late-able).
+    late_since: date | None
+    version: int
+
+    def days_past_due(self, as_of: date) -> int:
+        return max(0, (as_of - self.late_since).days) if self.late_since is not None else 0
+
+
+def loan_figures(as_of: date) -> dict[int, LoanFigures]:
+    """Every loan's figures on `as_of`, by loan id, from the same statement's per-loan rows."""
+    loan = _per_loan(as_of)
+    found = db.session.execute(
+        select(
+            loan.c.loan_id,
+            loan.c.owed,
+            loan.c.written,
+            loan.c.due,
+            loan.c.paid,
+            loan.c.late_since,
+            loan.c.version,
+        )
+    ).all()
+    figures = {}
+    for loan_id, owed, written, due, paid, late_since, version in found:
+        due_money, paid_money = _money(due), _money(paid)
+        figures[loan_id] = LoanFigures(
+            loan_id=loan_id,
+            outstanding=max(ZERO, _money(owed) - _money(written)),
+            overdue=max(ZERO, due_money - paid_money),
+            due_to_date=due_money,
+            paid_to_date=paid_money,
+            written_off=_money(written),
+            late_since=late_since if late_since is None or isinstance(late_since, date) else _day(late_since),
+            version=int(version or 1),
+        )
+    return figures
+
+
+def _day(value: object) -> date:
+    return date.fromisoformat(str(value)[:10])

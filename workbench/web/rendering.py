@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -22,3 +22,11 @@ def render(template_name: str, fragment: str | None = None, **context: Any) -> s
     if fragment and is_htmx_fragment_request():
         return render_block(template_name, fragment, **context)
     return render_template(template_name, **context)
+
+
+def download(content: bytes, mimetype: str, filename: str) -> Response:
+    """A file to save (CSV, XLSX, PDF) under `filename`, never kept by a cache."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -15,6 +15,7 @@ from workbench.plans.financials import METHOD_LABELS
 from workbench.plans.permissions import can_view_plan
 from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
+from workbench.web.rendering import download
 from workbench.web.templating import render
 
 from . import bp, load_loan
@@ -67,7 +68,5 @@ def contract_pdf(loan_id: int):
         abort(404)
     html = exports.render_in(language, _render_contract, loan)
     document = exports.plan_pdf(html, request.url_root, current_app.static_folder or "")
-    response = current_app.response_class(document, mimetype="application/pdf")
     name = f"loan-contract-{loan.id}-{language}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(document, "application/pdf", name)

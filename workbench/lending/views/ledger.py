@@ -3,12 +3,11 @@ accountant."""
 
 from __future__ import annotations
 
-from flask import Response
-
 from workbench.auth.roles import Role
 from workbench.lending import ledger
 from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
+from workbench.web.rendering import download
 from workbench.web.templating import render
 
 from . import bp
@@ -27,23 +26,16 @@ def trial_balance():
     )
 
 
-def _download(body: bytes, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/ledger/journal.csv")
 @role_required(Role.OFFICER, Role.MANAGER)
 def journal_csv():
-    return _download(ledger.journal_csv(), "text/csv", f"journal-{programme_today().isoformat()}.csv")
+    return download(ledger.journal_csv(), "text/csv", f"journal-{programme_today().isoformat()}.csv")
 
 
 @bp.get("/ledger/journal.xlsx")
 @role_required(Role.OFFICER, Role.MANAGER)
 def journal_xlsx():
-    return _download(
+    return download(
         ledger.journal_xlsx(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"journal-{programme_today().isoformat()}.xlsx",

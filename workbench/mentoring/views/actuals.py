@@ -45,6 +45,7 @@ from workbench.timeutil import programme_today
 from workbench.web.dates import month_name
 from workbench.web.decorators import role_required
 from workbench.web.guards import MAX_ID
+from workbench.web.rendering import download
 from workbench.web.templating import is_htmx_fragment_request, money, render
 
 VIEWERS = (Role.TRAINEE, Role.MENTOR, Role.OFFICER, Role.MANAGER)
@@ -319,7 +320,5 @@ def monitoring_report_pdf(loan_id: int):
         abort(404)
     html = exports.render_in(language, _render_report, loan, programme_today())
     document = exports.plan_pdf(html, request.url_root, current_app.static_folder or "")
-    response = current_app.response_class(document, mimetype="application/pdf")
     name = f"monitoring-report-loan-{loan.id}-{language}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(document, "application/pdf", name)

@@ -20,6 +20,7 @@ from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.lending.models import Loan
 from workbench.lending.services import loans_by_borrower
+from workbench.mentoring import exports
 from workbench.mentoring import sessions as services
 from workbench.mentoring.forms import NewSessionForm, SessionCorrectionForm
 from workbench.mentoring.models import TutoringSession
@@ -30,9 +31,12 @@ from workbench.mentoring.permissions import (
     can_read_session_notes,
 )
 from workbench.mentoring.views import bp, load_mentee
+from workbench.timeutil import programme_today
 from workbench.web.dates import day
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
+from workbench.web.rendering import download
+from workbench.web.spreadsheets import XLSX_MIMETYPE, to_csv, to_xlsx
 from workbench.web.templating import is_htmx_fragment_request, render
 
 #: Length a new session's form proposes, in minutes.
@@ -311,3 +315,17 @@ def channel_label(key: str) -> str:
 @bp.app_template_global()
 def phase_label(key: str) -> str:
     return str(services.PHASE_LABELS.get(key, key))
+
+
+@bp.get("/programme/services.csv")
+@role_required(Role.MANAGER)
+def services_csv():
+    name = f"tutoring-services-{programme_today().isoformat()}.csv"
+    return download(to_csv(exports.services_sheet()), "text/csv", name)
+
+
+@bp.get("/programme/services.xlsx")
+@role_required(Role.MANAGER)
+def services_xlsx():
+    name = f"tutoring-services-{programme_today().isoformat()}.xlsx"
+    return download(to_xlsx([exports.services_sheet()]), XLSX_MIMETYPE, name)

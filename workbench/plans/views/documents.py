@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +23,7 @@ from workbench.plans.views import bp, load_plan
 from workbench.timeutil import utcnow
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error
+from workbench.web.rendering import download
 from workbench.web.templating import render
 
 
@@ -44,7 +45,7 @@ def pdf(plan_id: int):
     html = exports.render_in(language, _render_printable, plan)
     document = exports.plan_pdf(html, request.url_root, current_app.static_folder or "")
     name = f"{_file_stem(plan)}-{language}.pdf"
-    return _download(document, "application/pdf", name)
+    return download(document, "application/pdf", name)
 
 
 @bp.get("/<int:plan_id>/projection.xlsx")
@@ -60,7 +61,7 @@ def projection_xlsx(plan_id: int):
         return redirect(url_for("plans.section", plan_id=plan.id, section_key="cashflow"), code=303)
     labels = {row: str(label) for row, label in financials.ROW_LABELS.items()}
     book = exports.projection_xlsx(plan, result, labels)
-    return _download(
+    return download(
         book, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{_file_stem(plan)}.xlsx"
     )
 
@@ -69,7 +70,7 @@ def projection_xlsx(plan_id: int):
 @role_required(Role.TRAINEE, Role.MENTOR, Role.MANAGER)
 def assumptions_json(plan_id: int):
     plan = load_plan(plan_id)
-    return _download(exports.assumptions_json(plan), "application/json", f"{_file_stem(plan)}.json")
+    return download(exports.assumptions_json(plan), "application/json", f"{_file_stem(plan)}.json")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -130,9 +131,3 @@ def _render_printable(plan: BusinessPlan) -> str:
 def _file_stem(plan: BusinessPlan) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", (plan.title or "").lower()).strip("-")[:60]
     return slug or f"plan-{plan.id}"
-
-
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
