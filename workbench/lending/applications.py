@@ -50,6 +50,7 @@ from workbench.plans.models import PlanVersion
 from workbench.plans.permissions import can_apply_for_credit
 from workbench.plans.services import lock_plan
 from workbench.timeutil import programme_today
+from workbench.web.dates import day
 
 #: The subject type of an application in the four-eyes proposals.
 SUBJECT = "credit_application"
@@ -79,7 +80,8 @@ STATUS_LABELS = {
     Status.APPROVED: _l("Approved"),
     Status.REJECTED: _l("Rejected"),
     Status.SENT_BACK: _l("Sent back for changes"),
-    Status.DISBURSED: _l("Paid out"),
+    # Not "Paid out": that is also the label of the payout's date, which Arabic says as "date of payout".
+    Status.DISBURSED: _l("Loan disbursed"),
 }
 LEGAL_FORM_LABELS = {
     "individual": _l("Sole trader"),
@@ -248,7 +250,7 @@ class AlreadyApplied(DomainError):
                 "": _(
                     "You already applied for credit on this version of your plan, on %(date)s. Here is your "
                     "application.",
-                    date=application.submitted_at.date().isoformat(),
+                    date=day(application.submitted_at),
                 )
             }
         )

@@ -92,6 +92,28 @@ class PreviewRow:
     def problem(self) -> str:
         return str(PROBLEMS.get(self.status, "")) if not self.matched else ""
 
+    @property
+    def day(self) -> date | None:
+        """The day read from the file, for the page to write in the reader's language; None when the text
+        could not be read as one (the page then shows the text as found)."""
+        if self.status == "bad_date":
+            return None
+        try:
+            return date.fromisoformat(self.paid_on)
+        except ValueError:
+            return None
+
+    @property
+    def sum(self) -> Decimal | None:
+        """The amount read from the file (a Decimal the page writes as money); None when it could not be."""
+        if self.status in {"bad_date", "bad_amount"}:
+            return None
+        try:
+            value = Decimal(self.amount)
+        except ArithmeticError:
+            return None
+        return value if value.is_finite() else None
+
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -31,11 +31,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Border, Font, Side
+from openpyxl.utils import get_column_letter
 from sqlalchemy import case, func, select
 
 from workbench.audit.services import record
@@ -46,6 +48,7 @@ from workbench.finance.money import CENT, ZERO
 from workbench.lending.ledger_models import JournalEntry, JournalLine
 from workbench.lending.locking import lock_loan
 from workbench.lending.models import Loan
+from workbench.plans.exports import EURO
 from workbench.web.formatting import money
 from workbench.web.spreadsheets import safe_text
 
@@ -351,6 +354,16 @@ def _header() -> list[str]:
     ]
 
 
+def _description(row: JournalRow) -> str:
+    """The entry's description; the one the services write ("Loan 12", in no reader's language) is said as the
+    loan's number, as the loan page and bank references write it (WB-12)."""
+    if row.loan_id is not None and row.description == f"Loan {row.loan_id}":
+        from workbench.lending.bank_import import loan_number  # bank_import imports the ledger
+
+        return loan_number(row.loan_id)
+    return row.description
+
+
 def _values(row: JournalRow) -> list[object]:
     return [
         row.entry_id,
@@ -361,7 +374,7 @@ def _values(row: JournalRow) -> list[object]:
         str(ACCOUNTS.get(row.account, row.account)),
         row.debit,
         row.credit,
-        row.description,
+        _description(row),
     ]
 
 
@@ -382,23 +395,74 @@ def journal_csv() -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+#: Column widths of the journal sheet, in characters: a date or an amount never shows as "####".
+_JOURNAL_WIDTHS = (12, 12, 18, 9, 9, 28, 15, 15, 30)
+_DATE_FORMAT = "yyyy-mm-dd"
+_BOLD = Font(bold=True)
+_RULED = Border(top=Side(style="thin", color="FF9AA5B1"))
+
+
 def journal_xlsx() -> bytes:
-    """The journal as a spreadsheet: real dates and numbers, one sheet, the header in bold."""
+    """The journal as a spreadsheet for the partner's accountant, in the reader's language (right to left in
+    Arabic): real dates, amounts as numbers in euros, the header in bold, kept in view and filterable, each
+    entry's first line ruled off from the entry before. A second sheet gives each entry's debits and credits
+    side by side, with their difference (zero: every entry balances) and the totals."""
     book = Workbook()
+    right_to_left = get_locale().character_order == "right-to-left"
     sheet = book.active
     sheet.title = _("Journal")[:31]
     sheet.append(_header())
     for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        cell.font = _BOLD
+    entries: dict[int, list[object]] = {}
     for row in journal_rows():
         values = _values(row)
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
         line = sheet.max_row
-        sheet.cell(row=line, column=2).number_format = "yyyy-mm-dd"
+        sheet.cell(row=line, column=2).number_format = _DATE_FORMAT
         for column in (7, 8):
-            sheet.cell(row=line, column=column).number_format = "#,##0.00"
+            sheet.cell(row=line, column=column).number_format = EURO
         for column in (3, 6, 9):
             sheet.cell(row=line, column=column).data_type = "s"
+        if row.entry_id not in entries and line > 2:
+            for cell in sheet[line]:
+                cell.border = _RULED
+        first = [row.entry_id, row.entry_date, values[2], values[3], ZERO, ZERO]
+        totals = entries.setdefault(row.entry_id, first)
+        totals[4] += row.debit
+        totals[5] += row.credit
+    _finish(sheet, _JOURNAL_WIDTHS, right_to_left)
+
+    balances = book.create_sheet(_("Debits and credits per entry")[:31])
+    balances.append([_("Entry"), _("Date"), _("Kind"), _("Loan"), _("Debit"), _("Credit"), _("Difference")])
+    for cell in balances[1]:
+        cell.font = _BOLD
+    for entry_id, entry_date, kind, loan_id, debit, credit in entries.values():
+        balances.append([entry_id, entry_date, kind, loan_id, debit, credit, debit - credit])
+        line = balances.max_row
+        balances.cell(row=line, column=2).number_format = _DATE_FORMAT
+        balances.cell(row=line, column=3).data_type = "s"
+        for column in (5, 6, 7):
+            balances.cell(row=line, column=column).number_format = EURO
+    debits = sum((entry[4] for entry in entries.values()), ZERO)
+    credits = sum((entry[5] for entry in entries.values()), ZERO)
+    balances.append([_("Total"), None, None, None, debits, credits, debits - credits])
+    for cell in balances[balances.max_row]:
+        cell.font = _BOLD
+        cell.border = _RULED
+        if cell.column >= 5:
+            cell.number_format = EURO
+    _finish(balances, (12, 12, 18, 9, 15, 15, 15), right_to_left, filtered=False)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _finish(sheet, widths: tuple[int, ...], right_to_left: bool, *, filtered: bool = True) -> None:
+    """Column widths, the header kept in view (and filterable), right to left for an Arabic reader."""
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.sheet_view.rightToLeft = right_to_left
+    if filtered:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(sheet.max_row, 1)}"

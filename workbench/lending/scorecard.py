@@ -130,11 +130,18 @@ def check_weights(weights: Mapping[str, int], recommend_from: int, discuss_from:
 
 
 def create_scorecard_version(
-    weights: Mapping[str, int], recommend_from: int, discuss_from: int, actor: User | None
+    weights: Mapping[str, int],
+    recommend_from: int,
+    discuss_from: int,
+    actor: User | None,
+    *,
+    number: int | None = None,
 ) -> ScorecardVersion:
-    """A new version of the scorecard; the earlier scores keep theirs."""
+    """A new version of the scorecard (`number`, or the next one); the earlier scores keep theirs. The
+    number is unique: of two versions given the same number, one is stored and the other refused."""
     check_weights(weights, recommend_from, discuss_from)
-    number = (db.session.scalar(select(func.max(ScorecardVersion.number))) or 0) + 1
+    if number is None:
+        number = (db.session.scalar(select(func.max(ScorecardVersion.number))) or 0) + 1
     version = ScorecardVersion(
         number=number,
         criteria=[{"key": key, "weight": int(weights.get(key, 0))} for key in CRITERIA],
@@ -181,7 +188,9 @@ def publish_scorecard(
     }
     if same and (current.recommend_from, current.discuss_from) == (recommend_from, discuss_from):
         raise DomainError({"": _("Nothing changed: version %(n)d already says this.", n=current.number)})
-    return create_scorecard_version(weights, recommend_from, discuss_from, actor)
+    # Compare-and-set: the version after the one the page showed. Had another manager published it between
+    # the check above and this insert, its unique number refuses this one.
+    return create_scorecard_version(weights, recommend_from, discuss_from, actor, number=based_on + 1)
 
 
 def scorecard_versions() -> list[ScorecardVersion]:

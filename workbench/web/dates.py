@@ -11,9 +11,19 @@ from flask_babel import format_datetime, get_locale, to_user_timezone
 from workbench.timeutil import as_utc
 
 
-def day(value: date | datetime | None, fmt: str = "medium") -> str:
-    if value is None:
+def day(value: date | datetime | str | None, fmt: str = "medium") -> str:
+    """A day as the locale writes it; also a day stored as ISO text in a JSON document (a proposal's terms),
+    which would otherwise reach the page as "2027-01-18". Text that is no ISO day is shown as it is."""
+    if value is None or value == "":
         return ""
+    text = value
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            value = None
+        if value is None:
+            return text
     if isinstance(value, datetime):
         value = to_user_timezone(as_utc(value)).date()  # the day in the display zone
     return _day(value, fmt, str(get_locale()))

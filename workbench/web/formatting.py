@@ -1,5 +1,5 @@
-"""Numbers and money as the page's locale writes them (the Jinja filters money, number, amounts, percent), and
-text people typed with its line breaks (nl2br)."""
+"""Numbers and money as the page's locale writes them (the Jinja filters money, number, amounts, percent), a
+value kept left to right in an Arabic page (ltr), and text people typed with its line breaks (nl2br)."""
 
 from __future__ import annotations
 
@@ -151,6 +151,20 @@ def _number_symbols(locale_name: str) -> dict[int, str] | None:
 
 def percent(value: Decimal | float | None) -> str:
     return "" if value is None else format_percent(value, format="#,##0.#%")
+
+
+#: The marks a right-to-left locale writes into numbers (RLM, ALM): inside a left-to-right island they would
+#: move a minus or a currency sign to the wrong side of the digits.
+_DIRECTION_MARKS = str.maketrans("", "", "\u200f\u061c")
+
+
+def ltr(text: object) -> Markup:
+    """A value that must read left to right inside a right-to-left sentence or cell (an amount, a rate, a loan
+    number, "203,92 € / 0,00 €"): a ``<bdi dir="ltr">`` island, escaped, without the right-to-left marks the
+    Arabic formats start with. Left-to-right pages look the same with it."""
+    if text is None or text == "":
+        return Markup("")
+    return Markup('<bdi dir="ltr" class="ltr-value">%s</bdi>') % str(text).translate(_DIRECTION_MARKS)
 
 
 def nl2br(text: str | None) -> Markup:

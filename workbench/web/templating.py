@@ -13,7 +13,7 @@ from workbench.audit.labels import audit_label
 from workbench.auth.permissions import can_manage_people
 from workbench.auth.roles import Role
 from workbench.web.dates import day, moment, month_name, month_names
-from workbench.web.formatting import amounts, money, nl2br, number, percent
+from workbench.web.formatting import amounts, ltr, money, nl2br, number, percent
 from workbench.web.navigation import init_navigation
 from workbench.web.rendering import is_htmx_fragment_request, render
 
@@ -23,6 +23,7 @@ __all__ = [
     "day",
     "init_templating",
     "is_htmx_fragment_request",
+    "ltr",
     "moment",
     "money",
     "month_name",
@@ -59,6 +60,7 @@ def init_templating(app: Flask) -> None:
         audit_label=audit_label,
         month_name=month_name,
         nl2br=nl2br,
+        ltr=ltr,
     )
     app.jinja_env.globals.update(can_manage_people=can_manage_people, month_names=month_names)
     init_navigation(app)

@@ -52,6 +52,7 @@ from workbench.plans.services import projection_of
 from workbench.plans.whatif import WHAT_IFS, scenario_for
 from workbench.timeutil import programme_today
 from workbench.web.decorators import role_required
+from workbench.web.formatting import money, number
 from workbench.web.forms import apply_domain_error
 from workbench.web.templating import render
 
@@ -197,6 +198,7 @@ def _page(
         "payout_labels": PAYOUT_LABELS,
         "can_check": state.pending is not None and decisions.can_check(current_user, state.pending),
         "percent": _percent,
+        "criterion_value": _criterion_value,
     }
     if officer_view:
         scorecard = current_scorecard()
@@ -228,6 +230,27 @@ def _percent(fraction: str) -> str:
         return format_percent(Decimal(fraction), format="#,##0.###%")
     except (ArithmeticError, ValueError):
         return "—"
+
+
+def _criterion_value(row: dict[str, object]) -> str:
+    """A criterion's value as the reader writes it. A score keeps each value as the text it showed when it was
+    given ("203.92 / 0.00", "9.48 %", "yes" in the scorer's language): numbers are written again in the
+    reader's notation, yes and no in the reader's language (from the criterion's normalised value, 1 or 0);
+    anything else is shown as stored."""
+    key, shown = row.get("key"), str(row.get("shown", ""))
+    try:
+        if key == "dscr" and shown != "—":
+            return number(Decimal(shown))
+        if key == "min_cash" and " / " in shown:
+            low, gap = shown.split(" / ", 1)
+            return f"{money(Decimal(low))} / {money(Decimal(gap))}"
+        if key == "own_contribution" and shown.endswith("%"):
+            return format_percent(Decimal(shown.removesuffix("%").strip()) / 100, format="#,##0.##%")
+        if key in {"training", "endorsement"}:
+            return _("yes") if Decimal(str(row.get("normalised"))) >= 1 else _("no")
+    except (ArithmeticError, ValueError):
+        pass
+    return shown
 
 
 def _blank_score_form(state: services.ApplicationState) -> ScoreForm:
