@@ -16,15 +16,20 @@ from workbench.extensions import db
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no people yet (first run).")
+@click.option(
+    "--without-relab",
+    is_flag=True,
+    help="Leave out the Re-Lab Venezia 2012-2014 cohort (341 people, a few seconds): for tests of the rest.",
+)
 @with_appcontext
-def seed_demo_command(if_empty: bool) -> None:
+def seed_demo_command(if_empty: bool, without_relab: bool) -> None:
     """Load the demo programme (idempotent)."""
     from workbench.demo import DEMO_PASSWORD, seed_demo
 
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("Demo data not loaded: the database already has people.")
         return
-    added = seed_demo()
+    added = seed_demo(relab=not without_relab)
     db.session.commit()
     click.echo("Demo data: " + ", ".join(f"{n} {kind} added" for kind, n in added.items()))
     click.echo(
