@@ -38,7 +38,7 @@ def counts() -> dict[str, int]:
 
 
 def test_seed_demo_loads_the_programme(runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["seed-demo", "--without-relab"])
     assert result.exit_code == 0, result.output
     assert counts() == {"people": 45, "cohorts": 1, "enrolments": 40, "mentor_assignments": 14}
     assert "45 people added" in result.output
@@ -65,10 +65,10 @@ def test_seed_demo_loads_the_programme(runner: FlaskCliRunner) -> None:
 
 
 def test_seed_demo_is_idempotent(runner: FlaskCliRunner) -> None:
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo", "--without-relab"]).exit_code == 0
     first = counts()
     events = db.session.scalar(select(func.count(AuditEvent.id)))
-    again = runner.invoke(args=["seed-demo"])
+    again = runner.invoke(args=["seed-demo", "--without-relab"])
     assert again.exit_code == 0, again.output
     assert counts() == first
     assert db.session.scalar(select(func.count(AuditEvent.id))) == events
@@ -78,20 +78,20 @@ def test_seed_demo_is_idempotent(runner: FlaskCliRunner) -> None:
 
 def test_seed_demo_if_empty_skips_a_database_with_people(runner: FlaskCliRunner) -> None:
     make_person("someone@example.org", [Role.MANAGER])
-    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    result = runner.invoke(args=["seed-demo", "--if-empty", "--without-relab"])
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output
     assert counts() == {"people": 1, "cohorts": 0, "enrolments": 0, "mentor_assignments": 0}
 
 
 def test_seed_demo_if_empty_loads_an_empty_database(runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    result = runner.invoke(args=["seed-demo", "--if-empty", "--without-relab"])
     assert result.exit_code == 0, result.output
     assert counts()["people"] == 45
 
 
 def test_the_demo_logins_work(runner: FlaskCliRunner, client: FlaskClient) -> None:
-    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo", "--without-relab"])
     response = login(client, "manager@example.org", DEMO_PASSWORD)
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/programme"
@@ -202,7 +202,7 @@ def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
     from workbench.mentoring.sessions import loan_tutoring
     from workbench.timeutil import programme_day
 
-    result = runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["seed-demo", "--without-relab"])
     assert result.exit_code == 0, result.output
     assert "3 threads added" in result.output
     first = mentoring_counts()
@@ -223,7 +223,7 @@ def test_seed_demo_adds_mentoring_once(runner: FlaskCliRunner) -> None:
     # the plan was sent and endorsed before the payout, as the journey goes
     [sent] = loan.plan_version.plan.versions
     assert programme_day(sent.submitted_at) < loan.disbursed_on
-    again = runner.invoke(args=["seed-demo"])
+    again = runner.invoke(args=["seed-demo", "--without-relab"])
     assert again.exit_code == 0, again.output
     assert mentoring_counts() == first
     assert "0 threads added" in again.output
@@ -240,14 +240,14 @@ def test_seed_demo_large_adds_generated_loans_once_and_the_dashboard_reads_them(
     from workbench.timeutil import programme_today
 
     monkeypatch.setattr(large_demo, "LARGE_LOANS", 120)  # 10,000 in use; the same code at a test's size
-    before = runner.invoke(args=["seed-demo"])
+    before = runner.invoke(args=["seed-demo", "--without-relab"])
     assert before.exit_code == 0, before.output
     demo_loans = db.session.query(Loan).count()
-    result = runner.invoke(args=["seed-demo", "--size", "large"])
+    result = runner.invoke(args=["seed-demo", "--without-relab", "--size", "large"])
     assert result.exit_code == 0, result.output
     assert "120 generated loans added" in result.output
     assert db.session.query(Loan).count() == demo_loans + 120
-    again = runner.invoke(args=["seed-demo", "--size", "large"])
+    again = runner.invoke(args=["seed-demo", "--without-relab", "--size", "large"])
     assert "0 generated loans added" in again.output
     generated = db.session.query(LoanInstallment.loan_id).distinct().count()
     assert generated == demo_loans + 120

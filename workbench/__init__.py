@@ -86,10 +86,11 @@ def init_blueprints(app: Flask, _config: Any) -> None:
     from workbench.lending.views import bp as lending_bp
     from workbench.mentoring.views import bp as mentoring_bp
     from workbench.notifications.views import bp as notifications_bp
+    from workbench.outcomes.views import bp as outcomes_bp
     from workbench.plans.views import bp as plans_bp
     from workbench.programme.views import bp as programme_bp
 
-    for bp in (auth_bp, notifications_bp, programme_bp, plans_bp, mentoring_bp, lending_bp):
+    for bp in (auth_bp, notifications_bp, programme_bp, plans_bp, mentoring_bp, lending_bp, outcomes_bp):
         app.register_blueprint(bp)
     # Mentoring hears the journey events the lower domains announce (workbench.events).
     from workbench.mentoring import connect_receivers

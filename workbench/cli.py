@@ -23,8 +23,13 @@ from workbench.extensions import db
     show_default=True,
     help="large: also 10,000 generated loans with their repayments, to size the portfolio dashboard.",
 )
+@click.option(
+    "--without-relab",
+    is_flag=True,
+    help="Leave out the Re-Lab Venezia 2012-2014 cohort (341 people, a few seconds): for tests of the rest.",
+)
 @with_appcontext
-def seed_demo_command(if_empty: bool, size: str) -> None:
+def seed_demo_command(if_empty: bool, size: str, without_relab: bool) -> None:
     """Load the demo programme (idempotent)."""
     from workbench.demo import DEMO_PASSWORD, seed_demo
     from workbench.lending.large_demo import seed_large_portfolio
@@ -32,7 +37,7 @@ def seed_demo_command(if_empty: bool, size: str) -> None:
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("Demo data not loaded: the database already has people.")
         return
-    added = seed_demo()
+    added = seed_demo(relab=not without_relab)
     if size == "large":
         added["generated loans"] = seed_large_portfolio()
     db.session.commit()

@@ -19,6 +19,7 @@ from workbench.lending.application_demo import seed_applications
 from workbench.lending.portfolio_demo import seed_lending
 from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring.demo import seed_mentoring
+from workbench.outcomes.demo import seed_relab
 from workbench.plans.demo import DEMO_PLANS, seed_plans
 from workbench.programme.models import Cohort
 from workbench.programme.services import (
@@ -107,8 +108,9 @@ def demo_email(full_name: str) -> str:
     return f"{ascii_name}@example.org"
 
 
-def seed_demo() -> dict[str, int]:
-    """Load the demo programme; returns how many records of each kind were added."""
+def seed_demo(*, relab: bool = True) -> dict[str, int]:
+    """Load the demo programme; returns how many records of each kind were added. `relab`: with the cohort
+    Re-Lab Venezia 2012-2014 and its funnel (341 people: the slowest part; tests of the rest leave it out)."""
     added = {"people": 0, "cohorts": 0, "enrolments": 0, "mentor_assignments": 0, "plans": 0}
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow on purpose
 
@@ -172,4 +174,6 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     added.update(seed_mentoring(trainees, mentors[0], staff["officer1@example.org"]))
     added.update(seed_lending(trainees, staff["officer1@example.org"], staff["officer2@example.org"]))
+    if relab:  # the programme this product was modelled on, with its published funnel
+        added.update(seed_relab(manager, password_hash))
     return added

@@ -25,7 +25,7 @@ def runner(app: Flask, app_context: None) -> FlaskCliRunner:
 
 
 def test_the_demo_portfolio_has_on_time_and_late_loans_and_loads_once(runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["seed-demo", "--without-relab"])
     assert result.exit_code == 0, result.output
     loans = list(db.session.scalars(select(Loan)))
     assert len(loans) == 6
@@ -50,7 +50,7 @@ def test_the_demo_portfolio_has_on_time_and_late_loans_and_loads_once(runner: Fl
     assert_books_balance(loans)
     payments = db.session.scalar(select(func.count()).select_from(LoanPayment))
     events = db.session.scalar(select(func.count(AuditEvent.id)))
-    again = runner.invoke(args=["seed-demo"])
+    again = runner.invoke(args=["seed-demo", "--without-relab"])
     assert again.exit_code == 0, again.output
     assert "0 repayments added" in again.output
     assert "0 loan_decisions added" in again.output

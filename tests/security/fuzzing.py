@@ -180,6 +180,8 @@ def build_world() -> World:
     loan on the sent plan and a tutoring session."""
     cohort = create_cohort(name="Fuzz cohort", city="Venezia", starts_on=None, ends_on=None, actor=None)
     trainee = make_person("fuzz.trainee@example.org", [Role.TRAINEE], "Fuzz Trainee", locale="it")
+    # Details for the reports (the person page's form, the funnel's gender and country filters).
+    trainee.country, trainee.gender, trainee.protection_status = "SN", "female", "refugee"
     enrol(trainee, cohort, actor=None)
     people = {"trainee": trainee}
     for name in ("mentor", "officer", "manager"):

@@ -76,6 +76,12 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.add_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
     # the trainee's only (primary) mentor stops accompanying them
     "programme.end_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # an empty form asks for no details, as the trainee has none: nothing changes (303, a message)
+    "programme.set_profile": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # the funnel and its exports (gender and country filters): managers only
+    "outcomes.funnel": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "outcomes.funnel_csv": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "outcomes.funnel_xlsx": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "mentoring.mentees": {"GET": (LOGIN, DENIED, 200, DENIED, DENIED)},
     "mentoring.mentee": {"GET": (LOGIN, DENIED, 200, DENIED, 200)},
     # the mentor held the session with the trainee; an empty form is refused at its fields

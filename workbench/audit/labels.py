@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "user.notices_seen": _l("Account notices seen"),
     "user.password_link_mailed": _l("Password link sent by e-mail"),
     "user.mail_preference_changed": _l("E-mail settings changed"),
+    "user.profile_changed": _l("Details for the programme's reports changed"),
     "cohort.created": _l("Cohort created"),
     "cohort.invite_code_issued": _l("New invite code issued"),
     "cohort.registration_closed": _l("Registration closed"),

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from workbench.auth.profile import gender_choices
 from workbench.config import LANGUAGES
 
 LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
@@ -42,6 +43,12 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=32)])
     country = SelectField(_l("Country of origin (optional)"), validators=[Optional()])
+    gender = SelectField(
+        _l("Gender (optional)"),
+        choices=gender_choices,
+        validators=[Optional()],
+        description=_l("Only the programme's managers see it, for the programme's reports."),
+    )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 

@@ -27,6 +27,12 @@ class User(UserMixin, db.Model):
     #: Country of origin as an ISO 3166 code, for programme reporting.
     country: Mapped[str | None] = mapped_column(String(2))
     phone: Mapped[str | None] = mapped_column(String(32))
+    #: Gender as the person states it, one of auth.profile.GENDERS; None: not given. Sensitive: only managers
+    #: see or change it (auth.permissions.can_see_sensitive_data); reports use it in aggregate only.
+    gender: Mapped[str | None] = mapped_column(String(16))
+    #: The kind of protection or residence status, one of auth.profile.PROTECTION_STATUSES; None: not given.
+    #: Sensitive like gender; plain nullable text, so that a data-protection erasure just empties it.
+    protection_status: Mapped[str | None] = mapped_column(String(32))
     #: Deactivated people cannot log in; their records stay.
     active: Mapped[bool] = mapped_column(default=True)
     #: Bumped when the password changes or the account is deactivated (its login sessions end then too).

@@ -21,3 +21,13 @@ def can_change_active(actor: User, person: User) -> bool:
 
 def can_issue_reset(actor: User, person: User) -> bool:
     return is_manager(actor) and person.active
+
+
+def can_see_sensitive_data(user: User) -> bool:
+    """A person's gender and protection status (auth.profile): managers only, never mentors or loan officers,
+    who work with the person without needing them. Reports show them in aggregate only."""
+    return is_manager(user)
+
+
+def can_edit_sensitive_data(user: User) -> bool:
+    return can_see_sensitive_data(user)

@@ -17,11 +17,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workbench.audit.services import record
 from workbench.auth.models import AccountNotice, LoginSession, NoticeKind, PasswordReset, RoleGrant, User
+from workbench.auth.profile import GENDERS, PROTECTION_STATUSES, profile_digest
 from workbench.auth.roles import Role
 from workbench.config import LANGUAGES
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.timeutil import as_utc, utcnow
+from workbench.web.forms import COUNTRY_CODES
 
 #: However the remember cookie is configured, a login never lasts longer than this on the server.
 MAX_LOGIN_DURATION = timedelta(days=30)
@@ -60,8 +62,13 @@ def create_user(
     locale: str | None = None,
     country: str | None = None,
     phone: str | None = None,
+    gender: str | None = None,
+    protection_status: str | None = None,
 ) -> User:
-    """Create an account. Without a password the account can only be entered through a reset link."""
+    """Create an account. Without a password the account can only be entered through a reset link.
+    `gender` (auth.profile.GENDERS): what the person chose to say when registering; `protection_status`
+    (auth.profile.PROTECTION_STATUSES): what an intake interview recorded. Both stay out of the audit trail,
+    like every sensitive detail."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise DomainError({"email": _("Someone already uses this e-mail address.")})
@@ -69,6 +76,10 @@ def create_user(
         check_password_rules(password)
     if locale is not None and locale not in LANGUAGES:
         raise DomainError({"locale": _("Choose one of the offered languages.")})
+    if gender and gender not in GENDERS:
+        raise DomainError({"gender": _("Choose one of the offered answers.")})
+    if protection_status and protection_status not in PROTECTION_STATUSES:
+        raise DomainError({"protection_status": _("Choose one of the offered answers.")})
     role_set = sorted({Role(r) for r in roles})
     if not role_set:
         raise DomainError({"roles": _("Give the person at least one role.")})
@@ -80,6 +91,8 @@ def create_user(
         locale=locale,
         country=(country or None) and country.upper(),
         phone=phone or None,
+        gender=gender or None,
+        protection_status=protection_status or None,
     )
     user.grants = [RoleGrant(role=r.value) for r in role_set]
     db.session.add(user)
@@ -299,6 +312,75 @@ def set_locale(user: User, locale: str) -> None:
     before = user.locale
     user.locale = locale
     record("user.language_changed", user, user, before={"locale": before}, after={"locale": locale})
+
+
+class StaleProfile(DomainError):
+    """The person's details changed since the page showing them was loaded: nothing was saved."""
+
+
+def set_profile(
+    user: User,
+    *,
+    country: str | None,
+    gender: str | None,
+    protection_status: str | None,
+    actor: User,
+    seen: str | None = None,
+) -> bool:
+    """A manager records the person's country of origin, gender and protection status (None: not given);
+    whether anything changed. `seen`: the profile_digest the manager's page was made from (None: no check,
+    for code); a save from a page loaded before someone else's change is refused (StaleProfile: what was
+    chosen stays on the form), never written over it, unless it asks for what is stored already (a double
+    click). The person's row is held until the transaction ends, so two saves at once are taken one after
+    the other and the same details saved twice record one change.
+
+    The audit trail records which details changed, never their values: it is append-only, and these are
+    details a person may ask to have erased."""
+    errors = {}
+    if country and country.upper() not in COUNTRY_CODES:
+        errors["country"] = _("Choose a country from the list.")
+    if gender and gender not in GENDERS:
+        errors["gender"] = _("Choose one of the offered answers.")
+    if protection_status and protection_status not in PROTECTION_STATUSES:
+        errors["protection_status"] = _("Choose one of the offered answers.")
+    if errors:
+        raise DomainError(errors)
+    wanted = {
+        "country": country.upper() if country else None,
+        "gender": gender or None,
+        "protection_status": protection_status or None,
+    }
+    _lock_user(user)
+    changed = sorted(name for name, value in wanted.items() if getattr(user, name) != value)
+    if not changed:  # already so (a double click, or the same details from another tab)
+        return False
+    if seen is not None and seen != profile_digest(user):
+        raise StaleProfile(
+            {
+                "": _(
+                    "Someone changed the details of %(name)s since your page was loaded. Check them below, "
+                    "then save again.",
+                    name=user.full_name,
+                )
+            }
+        )
+    for name in changed:
+        setattr(user, name, wanted[name])
+    record("user.profile_changed", user, actor, after={"changed": changed})
+    return True
+
+
+def _lock_user(user: User) -> None:
+    """Hold the person's row until the transaction ends and read it again as committed."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: the first write takes the database's write lock, which serialises the same.
+        db.session.execute(
+            update(User).where(User.id == user.id).values(id=User.id),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.scalars(
+        select(User).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def _token_hash(token: str) -> str:

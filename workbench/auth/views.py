@@ -120,6 +120,7 @@ def register():
                 locale=form.locale.data,
                 country=form.country.data or None,
                 phone=form.phone.data or None,
+                gender=form.gender.data or None,
             )
         except DomainError as error:
             db.session.rollback()

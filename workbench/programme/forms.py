@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workbench.auth.forms import LANGUAGE_CHOICES
+from workbench.auth.profile import gender_choices, protection_choices
 from workbench.auth.roles import ROLE_LABELS, STAFF_ROLES, Role
 
 
@@ -35,6 +36,11 @@ class CohortForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=80)])
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    partners = StringField(
+        _l("Partners (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("The organisations that run the cohort together, separated by commas."),
+    )
 
 
 class StaffForm(FlaskForm):
@@ -50,3 +56,18 @@ class RolesForm(FlaskForm):
 
 class MentorForm(FlaskForm):
     mentor_id = SelectField(_l("Mentor"), coerce=int, validators=[DataRequired()])
+
+
+class ProfileForm(FlaskForm):
+    """What a manager records about a person for the programme's reports (sensitive: managers only)."""
+
+    country = SelectField(_l("Country of origin"), validators=[Optional()])
+    gender = SelectField(_l("Gender"), choices=gender_choices, validators=[Optional()])
+    protection_status = SelectField(
+        _l("Protection status"),
+        choices=protection_choices,
+        validators=[Optional()],
+        description=_l("The residence permit the person holds, as they told the programme."),
+    )
+    #: The details the page was made from (auth.profile.profile_digest).
+    seen = HiddenField()

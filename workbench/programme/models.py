@@ -21,6 +21,9 @@ class Cohort(db.Model):
     city: Mapped[str | None] = mapped_column(String(80))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    #: The organisations that run the cohort together, as the manager writes them ("ILO training centre,
+    #: municipality of Venice..."); None: not said.
+    partners: Mapped[str | None] = mapped_column(String(500))
     #: The code a trainee types to join; issuing a new one retires the old. None: registration closed.
     invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

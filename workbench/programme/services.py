@@ -44,8 +44,18 @@ def new_invite_code() -> str:
             return code
 
 
+#: The longest list of partners a cohort keeps (the column's size).
+MAX_PARTNERS_CHARACTERS = 500
+
+
 def create_cohort(
-    *, name: str, city: str | None, starts_on: date | None, ends_on: date | None, actor: User | None
+    *,
+    name: str,
+    city: str | None,
+    starts_on: date | None,
+    ends_on: date | None,
+    actor: User | None,
+    partners: str | None = None,
 ) -> Cohort:
     name = name.strip()
     taken = DomainError({"name": _("A cohort with this name already exists.")})
@@ -55,14 +65,26 @@ def create_cohort(
         raise taken
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError({"ends_on": _("The end date must come after the start date.")})
-    cohort = Cohort(name=name, city=(city or "").strip() or None, starts_on=starts_on, ends_on=ends_on)
+    partners = " ".join((partners or "").split()) or None
+    if partners is not None and len(partners) > MAX_PARTNERS_CHARACTERS:
+        raise DomainError({"partners": _("At most %(n)d characters.", n=MAX_PARTNERS_CHARACTERS)})
+    cohort = Cohort(
+        name=name,
+        city=(city or "").strip() or None,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        partners=partners,
+    )
     cohort.invite_code = new_invite_code()
     try:
         with db.session.begin_nested():  # the same name created a moment ago from another window
             db.session.add(cohort)
     except IntegrityError as error:
         raise taken from error
-    record("cohort.created", cohort, actor, after={"name": cohort.name, "city": cohort.city})
+    after = {"name": cohort.name, "city": cohort.city}
+    if cohort.partners:
+        after["partners"] = cohort.partners
+    record("cohort.created", cohort, actor, after=after)
     return cohort
 
 
@@ -114,6 +136,7 @@ def register_trainee(
     locale: str | None,
     country: str | None = None,
     phone: str | None = None,
+    gender: str | None = None,
 ) -> User | None:
     """A trainee signs up with a cohort's invite code and is enrolled in that cohort.
 
@@ -145,6 +168,7 @@ def register_trainee(
         locale=locale,
         country=country,
         phone=phone,
+        gender=gender,
     )
     db.session.flush()
     enrol(user, cohort, actor=user)

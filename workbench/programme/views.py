@@ -12,7 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from workbench.audit.services import events_for
 from workbench.auth import services as accounts
 from workbench.auth.models import RoleGrant, User
-from workbench.auth.permissions import can_change_active, can_issue_reset
+from workbench.auth.permissions import can_change_active, can_edit_sensitive_data, can_issue_reset
+from workbench.auth.profile import profile_digest
 from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
 from workbench.extensions import db
@@ -21,11 +22,11 @@ from workbench.notifications.outbox import failed_count
 from workbench.plans.review import endorsements_of, review_statuses, waiting_for_a_mentor
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme import services
-from workbench.programme.forms import CohortForm, MentorForm, RolesForm, StaffForm
+from workbench.programme.forms import CohortForm, MentorForm, ProfileForm, RolesForm, StaffForm
 from workbench.programme.journey import trainee_path
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 from workbench.web.decorators import role_required
-from workbench.web.forms import apply_domain_error
+from workbench.web.forms import apply_domain_error, country_choices
 from workbench.web.guards import query_int
 from workbench.web.templating import render
 
@@ -94,6 +95,7 @@ def new_cohort():
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
                 actor=current_user,
+                partners=form.partners.data,
             )
         except DomainError as error:
             db.session.rollback()
@@ -220,6 +222,41 @@ def set_roles(user_id: int):
             flash(_("Roles saved."), "success")
             return redirect(url_for("programme.person", user_id=person.id), code=303)
     return _render_person(person, roles_form=form), 422
+
+
+@bp.post("/programme/people/<int:user_id>/profile")
+@role_required(Role.MANAGER)
+def set_profile(user_id: int):
+    """The person's country of origin, gender and protection status, for the programme's reports."""
+    person = db.get_or_404(User, user_id)
+    if not can_edit_sensitive_data(current_user):
+        abort(403)
+    form = _profile_form(person, stored=False)
+    if form.validate_on_submit():
+        try:
+            changed = accounts.set_profile(
+                person,
+                country=form.country.data or None,
+                gender=form.gender.data or None,
+                protection_status=form.protection_status.data or None,
+                actor=current_user,
+                seen=form.seen.data or "",
+            )
+        except accounts.StaleProfile as error:
+            db.session.rollback()
+            # What this manager chose stays on the form; saving again replaces what is stored now.
+            for message in error.errors.values():
+                form.form_errors.append(message)
+            form.seen.data = profile_digest(db.session.get(User, person.id))
+            return _render_person(person, profile_form=form), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Details saved.") if changed else _("Nothing changed."), "success" if changed else "info")
+            return redirect(url_for("programme.person", user_id=person.id) + "#profile-heading", code=303)
+    return _render_person(person, profile_form=form), 422
 
 
 @bp.post("/programme/people/<int:user_id>/active")
@@ -371,11 +408,28 @@ def _other_mentor_form(person: User, current: list | None = None) -> MentorForm:
     return form
 
 
+def _profile_form(person: User, *, stored: bool = True) -> ProfileForm:
+    """The details form: as stored (the page), or as posted (a save)."""
+    if stored:
+        form = ProfileForm(
+            formdata=None,
+            country=person.country or "",
+            gender=person.gender or "",
+            protection_status=person.protection_status or "",
+            seen=profile_digest(person),
+        )
+    else:
+        form = ProfileForm()
+    form.country.choices = country_choices()
+    return form
+
+
 def _render_person(
     person: User,
     roles_form: RolesForm | None = None,
     mentor_form: MentorForm | None = None,
     other_form: MentorForm | None = None,
+    profile_form: ProfileForm | None = None,
 ):
     assignments = services.current_assignments(person)
     plans = plans_of([person.id]).get(person.id, [])
@@ -385,6 +439,7 @@ def _render_person(
         statuses=review_statuses(plan.id for plan in plans),
         person=person,
         roles_form=roles_form or RolesForm(roles=sorted(r.value for r in person.roles)),
+        profile_form=profile_form or _profile_form(person),
         mentor_form=mentor_form or _mentor_form(person),
         other_form=other_form or _other_mentor_form(person, assignments),
         enrolment=services.enrolment_of(person),

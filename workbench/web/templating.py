@@ -10,7 +10,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from workbench.audit.labels import audit_label
-from workbench.auth.permissions import can_manage_people
+from workbench.auth.permissions import can_manage_people, can_see_sensitive_data
 from workbench.auth.roles import Role
 from workbench.web.dates import day, moment, month_name, month_names
 from workbench.web.formatting import amounts, ltr, money, nl2br, number, percent
@@ -62,5 +62,9 @@ def init_templating(app: Flask) -> None:
         nl2br=nl2br,
         ltr=ltr,
     )
-    app.jinja_env.globals.update(can_manage_people=can_manage_people, month_names=month_names)
+    app.jinja_env.globals.update(
+        can_manage_people=can_manage_people,
+        can_see_sensitive_data=can_see_sensitive_data,
+        month_names=month_names,
+    )
     init_navigation(app)
