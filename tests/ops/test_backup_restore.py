@@ -246,3 +246,39 @@ def test_a_sqlite_backup_taken_while_another_connection_writes_is_one_moment(
     if journal_mode == "wal":
         assert max(progressed_during) > 0  # the writer really wrote while a copy was being made
     assert committed[0] > 20
+
+
+def test_a_restore_that_cannot_get_the_database_changes_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = tmp_path / "live.sqlite3"
+    with sqlite3.connect(live) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        conn.execute("INSERT INTO alembic_version VALUES ('live')")
+    copy = tmp_path / "copy.sqlite3"
+    backups.backup(f"sqlite:///{live}", copy)
+    with sqlite3.connect(live) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'changed'")
+    monkeypatch.setattr(backups, "SQLITE_BUSY_TIMEOUT", 0.2)
+    reader = sqlite3.connect(live, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM alembic_version").fetchall()  # a reader holds the database
+    try:
+        with pytest.raises(backups.BackupError, match=r"live\.sqlite3 stayed locked by another connection"):
+            backups.restore(f"sqlite:///{live}", copy)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    with sqlite3.connect(live) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("changed",)]
+    backups.restore(f"sqlite:///{live}", copy)  # once the reader is gone
+    with sqlite3.connect(live) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("live",)]
+
+
+def test_a_postgresql_database_that_cannot_be_reached_is_a_clear_refusal(tmp_path: Path) -> None:
+    with pytest.raises(
+        backups.BackupError, match=r"postgresql\+psycopg://workbench:\*\*\*@127\.0\.0\.1:1/wb: "
+    ):
+        backups.backup("postgresql+psycopg://workbench:secret@127.0.0.1:1/wb", tmp_path / "x.dump")
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -51,6 +53,8 @@ _PG_QUERY_VARIABLES = {
 }
 #: Seconds pg_dump or pg_restore may take before the command gives up.
 PG_TOOL_TIMEOUT = 6 * 3600
+#: Seconds to wait for SQLite's lock while another connection writes (the copy) or reads (the restore).
+SQLITE_BUSY_TIMEOUT = 60
 
 
 class BackupError(Exception):
@@ -124,16 +128,47 @@ def backup(database_uri: str, target: Path) -> Summary:
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:
-        if engine == "sqlite":
-            rows = _sqlite_backup(_sqlite_file(database_uri), partial)
-        else:
-            rows = _pg_backup(database_uri, partial)
+        with _database_errors(database_uri):
+            if engine == "sqlite":
+                rows = _sqlite_backup(_sqlite_file(database_uri), partial)
+            else:
+                rows = _pg_backup(database_uri, partial)
         _sync(partial)
         os.replace(partial, target)
         _sync(target.parent)
     finally:
         partial.unlink(missing_ok=True)
     return Summary(target, target.stat().st_size, rows)
+
+
+@contextmanager
+def _database_errors(database_uri: str) -> Iterator[None]:
+    """A database that cannot be reached, or stays locked, is a BackupError that says so."""
+    try:
+        yield
+    except (sqlite3.Error, SQLAlchemyError) as error:
+        said = str(getattr(error, "orig", None) or error).strip().splitlines()
+        raise BackupError(
+            f"{describe(database_uri)}: {said[0] if said else type(error).__name__}."
+        ) from error
+
+
+def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection, what: Path) -> None:
+    """The online backup API, in one step (one transaction: one moment of the database). Python's loop
+    retries a step that found the database locked for ever; past SQLITE_BUSY_TIMEOUT it is a BackupError."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+
+    def progress(status: int, _remaining: int, _total: int) -> None:
+        if status in _SQLITE_BUSY and time.monotonic() > deadline:
+            raise BackupError(
+                f"{what} stayed locked by another connection for {SQLITE_BUSY_TIMEOUT} s: stop the app and "
+                f"the mail worker, or try again."
+            )
+
+    source.backup(target, pages=-1, progress=progress, sleep=0.05)
+
+
+_SQLITE_BUSY = frozenset({getattr(sqlite3, "SQLITE_BUSY", 5), getattr(sqlite3, "SQLITE_LOCKED", 6)})
 
 
 def _sqlite_file(database_uri: str) -> Path:
@@ -147,11 +182,11 @@ def _sqlite_backup(source_file: Path, partial: Path) -> dict[str, int]:
     if not source_file.is_file():
         raise BackupError(f"There is no database at {source_file}: nothing to back up.")
     with (
-        closing(sqlite3.connect(source_file, timeout=60)) as source,
+        closing(sqlite3.connect(source_file, timeout=SQLITE_BUSY_TIMEOUT)) as source,
         closing(sqlite3.connect(partial)) as copy,
     ):
         # pages=-1: one step, so one read transaction, so one moment of the database.
-        source.backup(copy, pages=-1)
+        _copy_sqlite(source, copy, source_file)
         # A copy of a WAL database is marked WAL; a backup is one plain file.
         copy.execute("PRAGMA journal_mode=DELETE")
         _check_sqlite(copy, partial)
@@ -327,18 +362,22 @@ def restore(database_uri: str, source: Path) -> Summary:
     """Replace everything in the configured database with the backup `source`. Nobody else should be
     writing (stop the app and the mail worker first): what they write meanwhile is lost or refused."""
     check_source(database_uri, source)
-    if engine_of(database_uri) == "sqlite":
-        rows, untouched = _sqlite_restore(source, _sqlite_file(database_uri))
-    else:
-        rows, untouched = _pg_restore(database_uri, source)
+    with _database_errors(database_uri):
+        if engine_of(database_uri) == "sqlite":
+            rows, untouched = _sqlite_restore(source, _sqlite_file(database_uri))
+        else:
+            rows, untouched = _pg_restore(database_uri, source)
     return Summary(source, source.stat().st_size, rows, untouched)
 
 
 def _sqlite_restore(source: Path, live: Path) -> tuple[dict[str, int], tuple[str, ...]]:
     live.parent.mkdir(parents=True, exist_ok=True)
-    with closing(_read_only(source)) as backup_db, closing(sqlite3.connect(live, timeout=60)) as live_db:
+    with (
+        closing(_read_only(source)) as backup_db,
+        closing(sqlite3.connect(live, timeout=SQLITE_BUSY_TIMEOUT)) as live_db,
+    ):
         # The whole file is replaced in one write transaction: tables the backup lacks go too.
-        backup_db.backup(live_db, pages=-1)
+        _copy_sqlite(backup_db, live_db, live)
         _check_sqlite(live_db, live)
         return _sqlite_counts(live_db), ()
 
