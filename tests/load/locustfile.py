@@ -44,12 +44,12 @@ VERSION_LINK = re.compile(r'href="/plans/\d+/versions/(\d+)"')
 APPLICATION_LINK = re.compile(r'href="/applications/(\d+)"')
 PAYMENT_KEY = re.compile(r'name="idempotency_key"[^>]*value="([0-9a-f]{32})"')
 
-#: What a programme manager reads: journey -> (weight, the pages of one visit, in order). When the portfolio
-#: dashboard exists, add its page to "portfolio" (until then the queue and the ledger stand in for it).
+#: What a programme manager reads: journey -> (weight, the pages of one visit, in order). A new page is one
+#: more path in a list, a new journey one more line.
 MANAGER_JOURNEYS: dict[str, tuple[int, list[str]]] = {
     "programme": (3, ["/programme", "/programme/people"]),
     "lending settings": (2, ["/products", "/products/limits", "/products/usury", "/products/scorecard"]),
-    "portfolio": (3, ["/queue", "/ledger"]),
+    "portfolio": (3, ["/portfolio", "/queue", "/ledger"]),
 }
 
 
