@@ -132,6 +132,10 @@ def test_backup_goes_to_the_backup_folder_and_never_overwrites(
     assert again.exit_code == 1
     assert "already exists" in again.output
     assert [p.name for p in (tmp_path / "backups").iterdir()] == [copy.name]  # no partial file left
+    # A folder that does not exist yet, typed with a trailing slash, gets a timestamped file.
+    assert invoke(runner, "backup", f"{tmp_path}/nightly/").exit_code == 0
+    [nightly] = (tmp_path / "nightly").iterdir()
+    assert re.fullmatch(r"workbench-\d{8}-\d{6}\.(sqlite3|dump)", nightly.name)
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup_of_this_engine(

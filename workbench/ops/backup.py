@@ -99,12 +99,14 @@ def file_name(database_uri: str, now: datetime, label: str = "") -> str:
     return f"workbench-{middle}{now:%Y%m%d-%H%M%S}.{EXTENSIONS[engine_of(database_uri)]}"
 
 
-def target_path(path: Path | None, folder: Path, database_uri: str, now: datetime, label: str = "") -> Path:
-    """Where a backup goes: `path` as given, or a timestamped file in `path` when it is a folder (an existing
-    one, or a path written with a trailing slash), or in `folder` when no path is given."""
-    if path is None or path.is_dir() or str(path).endswith(os.sep):
-        return (path or folder) / file_name(database_uri, now, label)
-    return path
+def target_path(path: str | None, folder: Path, database_uri: str, now: datetime, label: str = "") -> Path:
+    """Where a backup goes: `path` as typed, or a timestamped file in `path` when it is a folder (an existing
+    one, or a path typed with a trailing slash), or in `folder` when no path is given."""
+    if not path:
+        return folder / file_name(database_uri, now, label)
+    if path.endswith(("/", os.sep)) or Path(path).is_dir():
+        return Path(path) / file_name(database_uri, now, label)
+    return Path(path)
 
 
 def human_size(size: int) -> str:

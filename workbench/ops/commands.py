@@ -26,10 +26,10 @@ def _summary_lines(summary: backups.Summary, verbose: bool) -> list[str]:
 
 
 @click.command("backup")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(dir_okay=True))
 @click.option("-v", "--verbose", is_flag=True, help="Also list the rows of every table.")
 @with_appcontext
-def backup_command(path: Path | None, verbose: bool) -> None:
+def backup_command(path: str | None, verbose: bool) -> None:
     """Copy the database, consistent while the app writes, to PATH.
 
     PATH is a file, or a folder that gets a timestamped file (workbench-20261204-031500.sqlite3, or .dump for
