@@ -37,6 +37,12 @@ def init_config(app: Flask, config: dict[str, Any] | None) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
 
 
+def init_proxy(app: Flask, _config: Any) -> None:
+    from workbench.web.proxy import init_proxy as init
+
+    init(app)
+
+
 def init_database(app: Flask, _config: Any) -> None:
     # Import every domain's models so that metadata (and Alembic autogenerate) sees all tables.
     from workbench import models  # noqa: F401
@@ -112,6 +118,7 @@ def init_cli(app: Flask, _config: Any) -> None:
 
 INIT_STEPS: list[Callable[[Flask, dict[str, Any] | None], None]] = [
     init_config,
+    init_proxy,
     init_database,
     init_guards,
     init_security,

@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask seed-demo`, `flask create-user`, `flask send-mail` (notifications/worker.py)."""
+"""Command-line tasks: `flask seed-demo`, `flask create-user`, `flask send-mail` (notifications/worker.py);
+`flask backup`, `flask restore`, `flask check-config` (ops/commands.py)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_mail_command)
+    from workbench.ops.commands import register as register_ops_commands
+
+    register_ops_commands(app)

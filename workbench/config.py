@@ -88,14 +88,17 @@ class Defaults:
     #: Messages one run of the worker sends at most.
     MAIL_BATCH_SIZE = 200
 
+    # --- running it for real (workbench/ops; README "Running it for real") ------------------------------
+    #: Where `flask backup` writes when given no path; instance/backups when unset.
+    BACKUP_DIR: str | None = None
+    #: Reverse proxies in front of the app that set X-Forwarded-For and X-Forwarded-Proto (1 behind nginx).
+    #: 0 trusts no such header: a visitor could otherwise pick the address the login limits count.
+    TRUSTED_PROXIES = 0
+
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     """Fill app.config in order: defaults, instance/config.py, WORKBENCH_* variables, explicit overrides."""
-    app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env(prefix="WORKBENCH")
-    if overrides:
-        app.config.update(overrides)
+    read_settings(app, overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     if app.config["PRODUCTION"]:
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -104,6 +107,16 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(app)
     rate_limit_storage(app)
     mail_settings(app)
+
+
+def read_settings(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """The settings as given, before anything is checked or filled in (`flask check-config` reads them so:
+    it must list what is missing even where the app would refuse to start)."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="WORKBENCH")
+    if overrides:
+        app.config.update(overrides)
 
 
 #: The address `make run` serves: links in e-mails written in development point there.

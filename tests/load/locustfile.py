@@ -1,9 +1,14 @@
-"""Simulated trainees and mentors following the real journeys, as a browser with htmx would send them.
+"""Simulated trainees, mentors, loan officers and managers following the real journeys, as a browser with
+htmx would send them.
 
 Started by `python -m tests.load.run` (`make load`), which seeds the accounts and reads back the writes. Each
 trainee account is used from two devices at once (WORKBENCH_LOAD_DEVICES, a phone and a laptop), so the
-revision checks are exercised as in real life. Every write the server acknowledges ("Saved") is appended to
-WORKBENCH_LOAD_ACKS with the revision it was given; run.py compares them with the database afterwards.
+revision checks are exercised as in real life. Every write the server acknowledges ("Saved", a repayment
+posted) is appended to WORKBENCH_LOAD_ACKS; run.py compares them with the database afterwards.
+
+Officers work the queue, read applications and loans and post repayments (now and then with a double click);
+managers read the programme, the lending settings and the portfolio (MANAGER_JOURNEYS: a journey is a list
+of pages, so a new page is one more line there).
 
 CSRF is on: every form post carries the token read from the page's <meta name="csrf-token">.
 """
@@ -17,6 +22,8 @@ import random
 import re
 import time
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, task
 
@@ -25,6 +32,8 @@ ACKS = open(os.environ["WORKBENCH_LOAD_ACKS"], "a", encoding="utf-8", buffering=
 DEVICES = int(os.environ.get("WORKBENCH_LOAD_DEVICES", "2"))
 _trainee_numbers = itertools.count()
 _mentor_numbers = itertools.count()
+_officer_numbers = itertools.count()
+_manager_numbers = itertools.count()
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 TEXTAREA = re.compile(r'<textarea id="answer-([\w-]+)"')
@@ -32,6 +41,16 @@ REVISION = re.compile(r'id="rev-([\w-]+)" name="rev-[\w-]+" value="(\d+)"')
 NUMBERS_REVISION = re.compile(r'name="assumptions_rev" value="(\d+)"')
 PLAN_LINK = re.compile(r'href="/plans/(\d+)"')
 VERSION_LINK = re.compile(r'href="/plans/\d+/versions/(\d+)"')
+APPLICATION_LINK = re.compile(r'href="/applications/(\d+)"')
+PAYMENT_KEY = re.compile(r'name="idempotency_key"[^>]*value="([0-9a-f]{32})"')
+
+#: What a programme manager reads: journey -> (weight, the pages of one visit, in order). A new page is one
+#: more path in a list, a new journey one more line.
+MANAGER_JOURNEYS: dict[str, tuple[int, list[str]]] = {
+    "programme": (3, ["/programme", "/programme/people"]),
+    "lending settings": (2, ["/products", "/products/limits", "/products/usury", "/products/scorecard"]),
+    "portfolio": (3, ["/portfolio", "/queue", "/ledger"]),
+}
 
 
 def record(**ack: object) -> None:
@@ -64,7 +83,7 @@ class Person(HttpUser):
 
 
 class Trainee(Person):
-    weight = 4
+    weight = 8
 
     def on_start(self) -> None:
         number = next(_trainee_numbers)
@@ -177,7 +196,7 @@ class Trainee(Person):
 
 
 class Mentor(Person):
-    weight = 1
+    weight = 2
 
     def on_start(self) -> None:
         number = next(_mentor_numbers)
@@ -202,3 +221,75 @@ class Mentor(Person):
         if len(versions) >= 2:
             self.page(f"/plans/{plan}/compare?old={versions[0]}&new={versions[-1]}", "/plans/[id]/compare")
         return None
+
+
+class Officer(Person):
+    weight = 1
+
+    def on_start(self) -> None:
+        number = next(_officer_numbers)
+        self.account = ACCOUNTS["officers"][number % len(ACCOUNTS["officers"])]
+        self.applications: list[str] = [str(n) for n in ACCOUNTS["applications"]]
+        self.loans: list[int] = ACCOUNTS["loans"]
+        self.log_in()
+
+    @task(2)
+    def queue(self) -> None:
+        html = self.page("/queue", "/queue")
+        self.applications = APPLICATION_LINK.findall(html) or self.applications
+
+    @task(3)
+    def application(self) -> None:
+        self.page(f"/applications/{random.choice(self.applications)}", "/applications/[id]")
+
+    @task(2)
+    def loan(self) -> None:
+        self.page(f"/loans/{random.choice(self.loans)}", "/loans/[id]")
+
+    @task(3)
+    def repayment(self) -> None:
+        """Open a loan, post a repayment that arrived today; one time in ten the button is pressed twice."""
+        loan = random.choice(self.loans)
+        html = self.page(f"/loans/{loan}", "/loans/[id]")
+        token, key = CSRF.search(html), PAYMENT_KEY.search(html)
+        if not token or not key:
+            return
+        form = {
+            "csrf_token": token.group(1),
+            "idempotency_key": key.group(1),
+            "paid_on": datetime.now(ZoneInfo("Europe/Rome")).date().isoformat(),
+            "amount": str(random.randint(10, 40)),
+            "reference": f"Bonifico load {uuid.uuid4().hex[:12]}",
+        }
+        for _press in range(2 if random.random() < 0.1 else 1):
+            with self.client.post(
+                f"/loans/{loan}/payments",
+                data=form,
+                name="/loans/[id]/payments [POST]",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code != 303:
+                    response.failure(f"repayment not posted: {response.status_code}")
+                    return
+                record(kind="payment", loan=loan, key=form["idempotency_key"], amount=form["amount"])
+        self.page(f"/loans/{loan}", "/loans/[id]")  # where the redirect leads
+
+
+def _manager_journey(pages: list[str]):
+    def visit(user: Manager) -> None:
+        for path in pages:
+            user.page(path, path)
+
+    visit.__name__ = "visit " + " ".join(pages)
+    return visit
+
+
+class Manager(Person):
+    weight = 1
+    tasks = {_manager_journey(pages): weight for weight, pages in MANAGER_JOURNEYS.values()}
+
+    def on_start(self) -> None:
+        number = next(_manager_numbers)
+        self.account = ACCOUNTS["managers"][number % len(ACCOUNTS["managers"])]
+        self.log_in()

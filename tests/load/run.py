@@ -1,12 +1,14 @@
-"""The load test: gunicorn (4 workers) + PostgreSQL on 127.0.0.1, 50 simulated trainees and mentors, 2 min.
+"""The load test: gunicorn (4 workers) + PostgreSQL on 127.0.0.1, 50 simulated people, 2 min: trainees,
+mentors, loan officers and programme managers (tests/load/locustfile.py says what each does).
 
     python -m tests.load.run            (or `make load`)
 
 Steps: create the database if missing and empty it (it is a scratch database: never point this at real
-data), `flask db upgrade`, seed 50 trainees with a sent plan (two versions each) and 5 mentors, start gunicorn
-on a free port, run locust headless (tests/load/locustfile.py), stop the server, then compare every write the
-server acknowledged with what the database holds. Prints p50/p95/p99, errors and lost writes against the
-targets, and exits non-zero when a target is missed.
+data), `flask db upgrade`, seed 50 trainees with a sent plan (two versions each) and 5 mentors, the lending
+settings, 20 credit applications of which 10 are paid out, 3 loan officers and 2 managers; start gunicorn on a
+free port, run locust headless, stop the server, then compare every write the server acknowledged (answers,
+numbers, repayments) with what the database holds, and check that the ledger still balances. Prints
+p50/p95/p99, errors and lost writes against the targets, and exits non-zero when a target is missed.
 
 Environment: WORKBENCH_LOAD_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/workbench_load),
 WORKBENCH_LOAD_USERS (50), WORKBENCH_LOAD_SECONDS (120), WORKBENCH_LOAD_WORKERS (4), WORKBENCH_LOAD_DEVICES
@@ -41,6 +43,11 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/workbench_load"
 PASSWORD = "load-test-password"
 TRAINEES = 50
 MENTORS = 5
+OFFICERS = 3
+MANAGERS = 2
+#: Trainees whose plan is endorsed and who applied for credit; the first FINANCED of them were paid out.
+APPLICANTS = 20
+FINANCED = 10
 TARGETS = {"p95_ms": 300, "errors": 0, "lost_writes": 0}
 
 
@@ -67,7 +74,8 @@ def prepare_database(url: str) -> None:
 
 
 def seed(url: str, instance: Path) -> dict:
-    """flask db upgrade, then the accounts: trainees with a plan sent twice, mentors with ten mentees each."""
+    """flask db upgrade, then the accounts: trainees with a plan sent twice, mentors with ten mentees each,
+    loan officers and managers with applications and loans to work on (seed_credit)."""
     os.environ["WORKBENCH_INSTANCE_PATH"] = str(instance)
     from flask_migrate import upgrade
 
@@ -94,6 +102,11 @@ def seed(url: str, instance: Path) -> dict:
             return user
 
         manager = person("load.manager@example.org", Role.MANAGER, "it")
+        managers = [manager] + [
+            person(f"load.manager{n}@example.org", Role.MANAGER, "en") for n in range(1, MANAGERS)
+        ]
+        officers = [person(f"load.officer{n}@example.org", Role.OFFICER, "it") for n in range(OFFICERS)]
+        trainees = []
         cohort = create_cohort(
             name="Load cohort", city="Venezia", starts_on=None, ends_on=None, actor=manager
         )
@@ -120,6 +133,7 @@ def seed(url: str, instance: Path) -> dict:
             )
             services.save_answers(plan, [edit], trainee)
             services.submit_plan(plan, trainee)
+            trainees.append((trainee, mentor, plan))
             template = business_type_of(plan)
             accounts["trainees"].append(
                 {
@@ -129,11 +143,70 @@ def seed(url: str, instance: Path) -> dict:
                     "text_sections": [s.key for s in template.sections if s.questions],
                 }
             )
+        accounts.update(seed_credit(trainees[:APPLICANTS], officers))
         db.session.commit()
         accounts["mentors"] = [{"email": m.email, "password": PASSWORD} for m in mentors]
+        accounts["officers"] = [{"email": o.email, "password": PASSWORD} for o in officers]
+        accounts["managers"] = [{"email": m.email, "password": PASSWORD} for m in managers]
         db.session.remove()
         db.engine.dispose()
     return accounts
+
+
+def seed_credit(trainees: list[tuple], officers: list) -> dict[str, list[int]]:
+    """The lending settings of the demo (product, limits, usury rates) and the scorecard; each trainee's
+    plan endorsed by their mentor and an application on it; the first FINANCED scored, approved by two
+    officers and paid out today, so the officers have loans to post repayments on."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from workbench.extensions import db
+    from workbench.lending import applications, decisions
+    from workbench.lending.application_demo import RATINGS
+    from workbench.lending.product_models import LoanProduct
+    from workbench.lending.products import DEMO_PRODUCT_NAME
+    from workbench.lending.scorecard import current_scorecard, score_application
+    from workbench.lending.settings_demo import seed_lending_settings
+    from workbench.plans import services
+    from workbench.timeutil import programme_today
+
+    seed_lending_settings()
+    current_scorecard()
+    product_id = db.session.scalar(select(LoanProduct.id).where(LoanProduct.name == DEMO_PRODUCT_NAME))
+    proposer, checker = officers[0], officers[1 % len(officers)]
+    made: dict[str, list[int]] = {"applications": [], "loans": []}
+    for n, (trainee, mentor, plan) in enumerate(trainees):
+        services.endorse_plan(plan, mentor, "Pronto per il microcredito.")
+        version = plan.versions[-1]
+        prefilled = applications.prefilled(version)
+        request = applications.Request(
+            Decimal("8000"), 36, 0, prefilled.get("purpose") or "Attrezzatura e scorte.", "individual"
+        )
+        application = applications.apply_for_credit(version, trainee, request)
+        made["applications"].append(application.id)
+        if n >= FINANCED:
+            continue
+        score_application(application, proposer, RATINGS, seen=0)
+        terms = {
+            "product_id": product_id,
+            "amount": application.amount,
+            "annual_rate": Decimal("0.035"),
+            "term_months": application.term_months,
+            "grace_months": 0,
+            "method": "annuity",
+            "first_due_on": programme_today() + timedelta(days=30),
+        }
+        proposal = applications.propose_decision(
+            application, proposer, applications.APPROVE, terms=terms, note=""
+        )
+        decisions.confirm(proposal, checker)
+        loan = applications.disburse(
+            application, proposer, disbursed_on=programme_today(), disbursement_method="bank_transfer"
+        )
+        made["loans"].append(loan.id)
+    return made
 
 
 def free_port() -> int:
@@ -184,8 +257,11 @@ def lost_writes(url: str, acks_path: Path) -> dict:
 
     Per answer (and per plan's opening cash): two acknowledgements carrying the same new revision mean one
     of them was overwritten while both people were told "Saved"; and the stored value must be the one of the
-    highest acknowledged revision."""
+    highest acknowledged revision. A repayment an officer was told was posted must be in loan_payments, once
+    (its form's idempotency key), on that loan with that amount."""
     acks = [json.loads(line) for line in acks_path.read_text().splitlines() if line.strip()]
+    payments = [ack for ack in acks if ack["kind"] == "payment"]
+    acks = [ack for ack in acks if ack["kind"] != "payment"]
     by_target: dict[tuple, list[dict]] = defaultdict(list)
     for ack in acks:
         by_target[(ack["kind"], ack["plan"], ack["key"])].append(ack)
@@ -201,6 +277,15 @@ def lost_writes(url: str, acks_path: Path) -> dict:
             row.id: (row.assumptions or {}).get("opening_cash")
             for row in conn.execute(text("SELECT id, assumptions FROM business_plans"))
         }
+        posted = {
+            row.idempotency_key: (row.loan_id, row.amount)
+            for row in conn.execute(
+                text("SELECT idempotency_key, loan_id, amount FROM loan_payments WHERE kind = 'payment'")
+            )
+        }
+        debits, credits = conn.execute(
+            text("SELECT coalesce(sum(debit), 0), coalesce(sum(credit), 0) FROM journal_lines")
+        ).one()
     engine.dispose()
     for (kind, plan, key), group in by_target.items():
         revisions = defaultdict(int)
@@ -214,14 +299,22 @@ def lost_writes(url: str, acks_path: Path) -> dict:
             examples.append(
                 f"{kind} plan {plan} {key}: stored {str(stored)[:40]!r}, acknowledged {last['text']!r}"
             )
+    lost_payments = 0
+    for key, ack in {ack["key"]: ack for ack in payments}.items():
+        if posted.get(key) != (ack["loan"], Decimal(ack["amount"])):
+            lost_payments += 1
+            examples.append(f"repayment {key} of {ack['amount']} on loan {ack['loan']}: {posted.get(key)}")
     return {
-        "acknowledged": len(acks),
+        "acknowledged": len(acks) + len(payments),
+        "payments_acknowledged": len({ack["key"] for ack in payments}),
+        "lost_payments": lost_payments,
+        "ledger": (debits, credits),
         "answers_acknowledged": sum(1 for a in acks if a["kind"] == "answer"),
         "numbers_acknowledged": sum(1 for a in acks if a["kind"] == "numbers"),
         "targets": len(by_target),
         "lost_same_revision": lost_same_revision,
         "lost_final_value": lost_final,
-        "lost_writes": lost_same_revision + lost_final,
+        "lost_writes": lost_same_revision + lost_final + lost_payments,
         "examples": examples[:5],
     }
 
@@ -294,11 +387,15 @@ def main() -> int:
     )
     print(
         f"writes: {writes['acknowledged']} acknowledged ({writes['answers_acknowledged']} answers, "
-        f"{writes['numbers_acknowledged']} numbers) on {writes['targets']} fields; "
+        f"{writes['numbers_acknowledged']} numbers on {writes['targets']} fields, "
+        f"{writes['payments_acknowledged']} repayments); "
         f"lost: {writes['lost_writes']} "
         f"({writes['lost_same_revision']} told Saved with a revision another save also got, "
-        f"{writes['lost_final_value']} fields whose stored value is not the last acknowledged)"
+        f"{writes['lost_final_value']} fields whose stored value is not the last acknowledged, "
+        f"{writes['lost_payments']} repayments told posted but not in the database as posted)"
     )
+    debits, credits = writes["ledger"]
+    print(f"ledger: debits {debits}, credits {credits}" + ("" if debits == credits else " OUT OF BALANCE"))
     for example in writes["examples"]:
         print("  lost:", example)
     missed = []
@@ -308,7 +405,11 @@ def main() -> int:
         missed.append(f"{total['failures']} errors")
     if writes["lost_writes"] > TARGETS["lost_writes"]:
         missed.append(f"{writes['lost_writes']} lost writes")
-    print("targets: p95 < 300 ms, 0 errors, 0 lost writes ->", "; ".join(missed) or "all met")
+    if debits != credits:
+        missed.append("the ledger does not balance")
+    print(
+        "targets: p95 < 300 ms, 0 errors, 0 lost writes, a balanced ledger ->", "; ".join(missed) or "all met"
+    )
     print(f"(locust CSVs, acknowledgements and the gunicorn log are in {work})")
     return 1 if missed else 0
 
