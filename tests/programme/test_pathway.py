@@ -22,6 +22,7 @@ from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.programme import pathway
 from workbench.programme.pathway_models import BudgetGrant, BudgetSpending, PathwayGoal, PathwayService
+from workbench.programme.permissions import can_manage_pathway, can_read_pathway
 from workbench.programme.services import assign_mentor
 from workbench.timeutil import programme_today
 
@@ -570,3 +571,17 @@ def test_today_bounds_the_day_of_a_spending(trainee: User, manager: User) -> Non
     with pytest.raises(DomainError) as refused:
         spend(trainee, manager, "allowance", "10", spent_on=today + timedelta(days=1), today=today)
     assert re.search("future", refused.value.errors["spent_on"])
+
+
+def test_who_keeps_and_who_reads_a_pathway(trainee: User, manager: User) -> None:
+    mentor = make_person("marco.bianchi@example.org", [Role.MENTOR], "Marco Bianchi")
+    stranger = make_person("amina.diallo@example.org", [Role.MENTOR], "Amina Diallo")
+    other = make_person("moussa.sow@example.org", [Role.TRAINEE], "Moussa Sow")
+    officer = make_person("luca.ferraro@example.org", [Role.OFFICER], "Luca Ferraro")
+    assign_mentor(trainee, mentor, manager)
+    db.session.commit()
+    assert can_manage_pathway(manager, trainee)
+    assert not any(can_manage_pathway(p, trainee) for p in (mentor, trainee, officer))
+    assert not can_manage_pathway(manager, mentor)  # only trainees have one
+    assert all(can_read_pathway(p, trainee) for p in (manager, mentor, trainee))
+    assert not any(can_read_pathway(p, trainee) for p in (stranger, other, officer))

@@ -747,3 +747,17 @@ def test_the_person_page_shows_the_trainees_attendance(
     assert "8 of 8 hours attended" in html
     assert "The training is completed at 80% of the 8 hours: 6.4 hours." in html
     assert "completed on" in html
+
+
+@pytest.mark.signed_in("manager")
+def test_a_cell_not_on_the_page_that_was_sent_is_left_as_it_is(
+    signed_in: FlaskClient, cohort: Cohort, enrolment: Enrolment
+) -> None:
+    """A trainee enrolled after the page was loaded has no cell in the form: nothing is said about them."""
+    (module,) = modules(cohort, "8")
+    post_register(signed_in, module, {enrolment.id: "8"})
+    late = another_trainee(cohort)
+    response = post_register(signed_in, module, {late.id: "2"})
+    assert response.status_code == 303
+    assert hours_of(module, enrolment).hours == Decimal("8")
+    assert hours_of(module, late).hours == Decimal("2")

@@ -118,7 +118,9 @@ class ModuleForm(FlaskForm):
         validators=[InputRequired(message=_l("Give the module a title.")), Length(max=MAX_TITLE)],
         description=_l('For example "Generate your business idea".'),
     )
-    hours = HoursField(_l("Hours"), description=_l("Whole hours or with one decimal: 2,5 is two and a half."))
+    hours = HoursField(
+        _l("Hours"), description=_l("Whole hours or with one decimal (2.5 is two and a half hours).")
+    )
     held_on = DateField(_l("Day it is held"), validators=[InputRequired()])
 
     def details(self) -> ModuleDetails:
