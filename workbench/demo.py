@@ -21,6 +21,7 @@ from workbench.lending.settings_demo import seed_lending_settings
 from workbench.mentoring.demo import seed_mentoring
 from workbench.outcomes.demo import seed_relab
 from workbench.plans.demo import DEMO_PLANS, seed_plans
+from workbench.programme.demo import seed_pathways, seed_training
 from workbench.programme.models import Cohort
 from workbench.programme.services import (
     assign_mentor,
@@ -161,6 +162,10 @@ def seed_demo(*, relab: bool = True) -> dict[str, int]:
             if current_assignment(trainee) is None:
                 assign_mentor(trainee, mentors[index // MENTEES_PER_MENTOR], manager)
                 added["mentor_assignments"] += 1
+    db.session.flush()
+    # After the completions above: the register agrees with them and completes nobody else.
+    added.update(seed_training(cohort, trainees, TRAINING_COMPLETED, manager))
+    added.update(seed_pathways(trainees, manager))
     db.session.flush()
     added["plans"] = seed_plans(trainees, mentors[0])
     db.session.flush()

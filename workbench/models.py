@@ -25,11 +25,16 @@ from workbench.mentoring.models import (
 from workbench.notifications.models import MailPreference, OutboxMessage
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
+from workbench.programme.pathway_models import BudgetGrant, BudgetSpending, PathwayGoal, PathwayService
+from workbench.programme.training_models import Attendance, TrainingModule
 
 __all__ = [
     "ApplicationScore",
+    "Attendance",
     "AuditEvent",
     "BankImport",
+    "BudgetGrant",
+    "BudgetSpending",
     "BusinessPlan",
     "Cohort",
     "CommentMention",
@@ -51,6 +56,8 @@ __all__ = [
     "MonthlyActual",
     "OutboxMessage",
     "PasswordReset",
+    "PathwayGoal",
+    "PathwayService",
     "PlanAnswer",
     "PlanVersion",
     "Proposal",
@@ -61,6 +68,7 @@ __all__ = [
     "ThreadComment",
     "ThreadEvent",
     "ThreadRead",
+    "TrainingModule",
     "TutoringSession",
     "User",
     "UsuryRate",

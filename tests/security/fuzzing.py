@@ -62,7 +62,22 @@ from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
 from workbench.programme.models import Enrolment
-from workbench.programme.services import add_mentor, assign_mentor, create_cohort, enrol
+from workbench.programme.pathway import (
+    add_goal,
+    add_service,
+    new_spending_key,
+    record_spending,
+    set_grant,
+)
+from workbench.programme.services import (
+    add_mentor,
+    assign_mentor,
+    complete_training,
+    create_cohort,
+    enrol,
+    enrolment_of,
+)
+from workbench.programme.training import Cell, ModuleDetails, add_module, save_register
 from workbench.timeutil import programme_today
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
@@ -329,8 +344,34 @@ def build_world() -> World:
     )
     draft = create_plan(owner=trainee, business_type="tailoring", title="Draft", from_example=True)
     foreign = create_plan(owner=other, business_type="food", title="Not yours", from_example=True)
-    db.session.commit()
     enrolment = db.session.scalars(select(Enrolment).where(Enrolment.user_id == trainee.id)).one()
+    # The cohort's training: a module with a register (its register and edit forms) and one without (its
+    # remove form); the other trainee completed by hand before, now below the share (the withdraw form). A
+    # second cohort without modules offers the manager's "mark completed" button.
+    manager = db.session.get(User, people["manager"].id)
+    complete_training(enrolment_of(other), manager)
+    module = add_module(cohort, ModuleDetails("Genera la tua idea", Decimal("8"), date(2026, 3, 9)), manager)
+    add_module(cohort, ModuleDetails("Il mercato", Decimal("4.5"), date(2026, 3, 16)), manager)
+    save_register(module, [Cell(enrolment.id, Decimal("6"), 0)], manager)
+    by_hand = create_cohort(
+        name="Fuzz cohort without modules", city=None, starts_on=None, ends_on=None, actor=None
+    )
+    enrol(make_person("fuzz.b@example.org", [Role.TRAINEE], "Fuzz Bee", locale="fr"), by_hand, actor=None)
+    # The trainee's individual pathway: a goal and a service (their status forms), a budget with a spending
+    # (the grant, spending and reversal forms).
+    goal = add_goal(trainee, "Aprire la partita IVA", date(2026, 3, 4), manager)
+    service = add_service(trainee, "Mediazione interculturale", "Comune", date(2026, 3, 4), manager)
+    set_grant(trainee, "allowance", Decimal("3000"), seen_revision=0, actor=manager)
+    spending = record_spending(
+        trainee,
+        "allowance",
+        spent_on=date(2026, 6, 10),
+        amount=Decimal("500"),
+        note="Giugno",
+        key=new_spending_key(),
+        actor=manager,
+    )
+    db.session.commit()
     values = {
         "cohort_id": cohort.id,
         "user_id": trainee.id,
@@ -350,6 +391,11 @@ def build_world() -> World:
         "limit_id": db.session.scalars(select(MicrocreditLimit.id)).first(),
         "application_id": applicants[2].id,
         "proposal_id": waiting.id,
+        "module_id": module.id,
+        "goal_id": goal.id,
+        "service_id": service.id,
+        "spending_id": spending.id,
+        "category": "allowance",
     }
     world = World(
         people={role: user.id for role, user in people.items()},

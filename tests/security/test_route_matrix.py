@@ -31,7 +31,15 @@ from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.sessions import SessionDetails, new_submission_key
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans.services import create_plan, submit_plan
+from workbench.programme.pathway import (
+    add_goal,
+    add_service,
+    new_spending_key,
+    record_spending,
+    set_grant,
+)
 from workbench.programme.services import assign_mentor
+from workbench.programme.training import Cell, ModuleDetails, add_module, save_register
 from workbench.timeutil import programme_today
 
 ROLES = ("anonymous", "trainee", "mentor", "officer", "manager")
@@ -60,7 +68,37 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     },
     "programme.cohort": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "programme.issue_invite_code": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # the cohort has modules: the manager's button is refused with a message (303 back to the cohort)
     "programme.complete_training": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # the cohort's details, modules and registers: managers only; empty forms are refused at their fields
+    # (422); the module has attendance recorded, so removing it is refused with a message (303); the register
+    # posted empty changes nothing (303); the trainee's training is not completed, so nothing is withdrawn
+    "programme.edit_cohort": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "programme.new_module": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "programme.edit_module": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 422),
+    },
+    "programme.remove_module": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    "programme.attendance": {
+        "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
+        "POST": (LOGIN, DENIED, DENIED, DENIED, 303),
+    },
+    "programme.withdraw_completion": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # the trainee's individual pathway: managers post, empty forms are refused at their fields (422)
+    "programme.add_goal": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "programme.goal_status": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "programme.add_service": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "programme.service_status": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "programme.set_grant": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "programme.add_spending": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "programme.reverse_spending": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
     "programme.people": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "programme.new_staff": {
         "GET": (LOGIN, DENIED, DENIED, DENIED, 200),
@@ -315,6 +353,22 @@ def test_access(
     )
     score_application(application, proposer, {k: Rating(3, "Fine.") for k in JUDGED}, seen=0)
     proposal = propose_decision(application, proposer, "reject", terms=None, note="Too much debt.")
+    module = add_module(
+        enrolment.cohort, ModuleDetails("Genera la tua idea", Decimal("8"), date(2026, 3, 9)), None
+    )
+    save_register(module, [Cell(enrolment.id, Decimal("4"), 0)], people["manager"])
+    goal = add_goal(trainee, "Aprire la partita IVA", date(2026, 3, 4), people["manager"])
+    service = add_service(trainee, "Mediazione interculturale", None, date(2026, 3, 4), people["manager"])
+    set_grant(trainee, "allowance", Decimal("3000"), seen_revision=0, actor=people["manager"])
+    spending = record_spending(
+        trainee,
+        "allowance",
+        spent_on=date(2026, 6, 10),
+        amount=Decimal("500"),
+        note="",
+        key=new_spending_key(),
+        actor=people["manager"],
+    )
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -338,6 +392,11 @@ def test_access(
         "limit_id": limit.id,
         "application_id": application.id,
         "proposal_id": proposal.id,
+        "module_id": module.id,
+        "goal_id": goal.id,
+        "service_id": service.id,
+        "spending_id": spending.id,
+        "category": "allowance",
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -64,8 +64,8 @@ from workbench.timeutil import back_in_time, programme_today
 
 RELAB_COHORT = "Re-Lab Venezia 2012-2014"
 RELAB_PARTNERS = (
-    "Centro Internazionale di Formazione dell'OIL (capofila), Associazione Microfinanza e Sviluppo, "
-    "Consiglio Italiano per i Rifugiati (CIR), Micro Progress, Comune di Venezia"
+    "Centro Internazionale di Formazione dell'OIL (capofila)\nAssociazione Microfinanza e Sviluppo\n"
+    "Consiglio Italiano per i Rifugiati (CIR)\nMicro Progress\nComune di Venezia"
 )
 STARTS_ON, ENDS_ON = date(2012, 3, 1), date(2014, 12, 19)
 #: The published figures: involved, completed the training, business plans, financed.

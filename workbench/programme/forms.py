@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workbench.auth.forms import LANGUAGE_CHOICES
 from workbench.auth.profile import gender_choices, protection_choices
 from workbench.auth.roles import ROLE_LABELS, STAFF_ROLES, Role
+from workbench.programme.models import DEFAULT_COMPLETION_SHARE
 
 
 class CheckboxesField(SelectMultipleField):
@@ -36,10 +46,22 @@ class CohortForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=80)])
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
-    partners = StringField(
-        _l("Partners (optional)"),
-        validators=[Optional(), Length(max=500)],
-        description=_l("The organisations that run the cohort together, separated by commas."),
+    partners = TextAreaField(
+        _l("Partners"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("The organisations running the cohort together, one per line."),
+        render_kw={"rows": 4},
+    )
+    #: Empty on the new-cohort form: the default share.
+    completion_share = IntegerField(
+        _l("Share of the training hours needed to complete it (percent)"),
+        default=DEFAULT_COMPLETION_SHARE,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message=_l("Enter a whole percentage from 1 to 100.")),
+        ],
+        description=_l("A trainee completes the training once the hours recorded in the register reach it."),
+        render_kw={"inputmode": "numeric"},
     )
 
 

@@ -4,31 +4,46 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workbench.auth.models import User
 from workbench.extensions import db
 from workbench.timeutil import utcnow
 
+#: The share of the cohort's training hours a trainee attends to complete the training, unless the cohort
+#: says otherwise.
+DEFAULT_COMPLETION_SHARE = 80
+
 
 class Cohort(db.Model):
     __tablename__ = "cohorts"
     __audit_type__ = "cohort"
+    __table_args__ = (CheckConstraint("completion_share BETWEEN 1 AND 100", name="completion_share_percent"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     city: Mapped[str | None] = mapped_column(String(80))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
-    #: The organisations that run the cohort together, as the manager writes them ("ILO training centre,
-    #: municipality of Venice..."); None: not said.
-    partners: Mapped[str | None] = mapped_column(String(500))
     #: The code a trainee types to join; issuing a new one retires the old. None: registration closed.
     invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    #: The organisations running the cohort together, one per line (a training centre, a microfinance
+    #: association, the refugee council, the municipality...).
+    partners: Mapped[str | None] = mapped_column(Text)
+    #: Percent of the cohort's module hours a trainee attends to complete the training (1..100).
+    completion_share: Mapped[int] = mapped_column(
+        default=DEFAULT_COMPLETION_SHARE, server_default=str(DEFAULT_COMPLETION_SHARE)
+    )
+    #: Bumped by every change of the cohort's details, so a form sent from an older page is not saved over it.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     enrolments: Mapped[list[Enrolment]] = relationship(back_populates="cohort", order_by="Enrolment.id")
+
+    @property
+    def partner_names(self) -> list[str]:
+        return [line.strip() for line in (self.partners or "").splitlines() if line.strip()]
 
 
 class Enrolment(db.Model):
@@ -41,7 +56,9 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    #: Set when the trainee has completed the entrepreneurship training.
+    #: Set when the trainee has completed the entrepreneurship training: by a manager's button in a cohort
+    #: without modules, by the attendance register when the recorded hours reach the cohort's share
+    #: (workbench/programme/training.py). The one fact the journey and the funnel read.
     training_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()

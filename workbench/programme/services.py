@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workbench import events
 from workbench.audit.services import record, record_changes
@@ -25,7 +26,7 @@ from workbench.auth.services import (
 )
 from workbench.errors import DomainError
 from workbench.extensions import db
-from workbench.programme.models import Cohort, Enrolment, MentorAssignment
+from workbench.programme.models import DEFAULT_COMPLETION_SHARE, Cohort, Enrolment, MentorAssignment
 from workbench.timeutil import utcnow
 
 #: No 0/O, 1/I/L: codes are read aloud in class and typed on phones.
@@ -44,10 +45,6 @@ def new_invite_code() -> str:
             return code
 
 
-#: The longest list of partners a cohort keeps (the column's size).
-MAX_PARTNERS_CHARACTERS = 500
-
-
 def create_cohort(
     *,
     name: str,
@@ -56,6 +53,7 @@ def create_cohort(
     ends_on: date | None,
     actor: User | None,
     partners: str | None = None,
+    completion_share: int = DEFAULT_COMPLETION_SHARE,
 ) -> Cohort:
     name = name.strip()
     taken = DomainError({"name": _("A cohort with this name already exists.")})
@@ -63,17 +61,14 @@ def create_cohort(
     same_name = or_(Cohort.name == name, func.lower(Cohort.name) == name.lower())
     if db.session.scalar(select(Cohort.id).where(same_name)) is not None:
         raise taken
-    if starts_on and ends_on and ends_on < starts_on:
-        raise DomainError({"ends_on": _("The end date must come after the start date.")})
-    partners = " ".join((partners or "").split()) or None
-    if partners is not None and len(partners) > MAX_PARTNERS_CHARACTERS:
-        raise DomainError({"partners": _("At most %(n)d characters.", n=MAX_PARTNERS_CHARACTERS)})
+    check_cohort_details(starts_on, ends_on, completion_share)
     cohort = Cohort(
         name=name,
         city=(city or "").strip() or None,
         starts_on=starts_on,
         ends_on=ends_on,
-        partners=partners,
+        partners=normalise_partners(partners),
+        completion_share=completion_share,
     )
     cohort.invite_code = new_invite_code()
     try:
@@ -84,8 +79,23 @@ def create_cohort(
     after = {"name": cohort.name, "city": cohort.city}
     if cohort.partners:
         after["partners"] = cohort.partners
+    if completion_share != DEFAULT_COMPLETION_SHARE:
+        after["completion_share"] = completion_share
     record("cohort.created", cohort, actor, after=after)
     return cohort
+
+
+def normalise_partners(text: str | None) -> str | None:
+    """One partner per line, without blank lines or spaces around; None when there is none."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    return "\n".join(line for line in lines if line) or None
+
+
+def check_cohort_details(starts_on: date | None, ends_on: date | None, completion_share: int) -> None:
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError({"ends_on": _("The end date must come after the start date.")})
+    if not isinstance(completion_share, int) or not 1 <= completion_share <= 100:
+        raise DomainError({"completion_share": _("Enter a whole percentage from 1 to 100.")})
 
 
 def issue_invite_code(cohort: Cohort, actor: User) -> str:
@@ -175,11 +185,31 @@ def register_trainee(
     return user
 
 
-def complete_training(enrolment: Enrolment, actor: User) -> None:
-    if enrolment.training_completed_at is not None:
-        return
-    with record_changes("enrolment.training_completed", enrolment, actor, "training_completed_at"):
-        enrolment.training_completed_at = utcnow()
+def complete_training(
+    enrolment: Enrolment, actor: User | None, *, basis: dict[str, Any] | None = None
+) -> bool:
+    """Record that the trainee completed the training, now; False if it already was (a double click, the
+    register and a manager at the same moment). One compare-and-set UPDATE decides, so it is recorded and
+    audited once. `basis` adds to the audit event what the completion rests on (the hours attended)."""
+    moment = utcnow()
+    result = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.training_completed_at.is_(None))
+        .values(training_completed_at=moment),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        db.session.refresh(enrolment, ["training_completed_at"])
+        return False
+    set_committed_value(enrolment, "training_completed_at", moment)
+    record(
+        "enrolment.training_completed",
+        enrolment,
+        actor,
+        before={"training_completed_at": None},
+        after={"training_completed_at": moment.isoformat(), **(basis or {})},
+    )
+    return True
 
 
 def enrolment_of(user: User) -> Enrolment | None:

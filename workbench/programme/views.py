@@ -21,10 +21,13 @@ from workbench.lending.services import loans_by_borrower
 from workbench.notifications.outbox import failed_count
 from workbench.plans.review import endorsements_of, review_statuses, waiting_for_a_mentor
 from workbench.plans.services import journey_facts, plans_of
-from workbench.programme import services
+from workbench.programme import services, training
 from workbench.programme.forms import CohortForm, MentorForm, ProfileForm, RolesForm, StaffForm
 from workbench.programme.journey import trainee_path
-from workbench.programme.models import Cohort, Enrolment, MentorAssignment
+from workbench.programme.models import DEFAULT_COMPLETION_SHARE, Cohort, Enrolment, MentorAssignment
+from workbench.programme.pathway import pathway_of
+from workbench.programme.pathway_forms import pathway_panel
+from workbench.programme.permissions import can_manage_pathway
 from workbench.web.decorators import role_required
 from workbench.web.forms import apply_domain_error, country_choices
 from workbench.web.guards import query_int
@@ -40,10 +43,13 @@ PEOPLE_PER_PAGE = 50
 def my_path():
     enrolment = services.enrolment_of(current_user)
     mentors = services.current_assignments(current_user)
+    progress = training.progress_of(enrolment) if enrolment is not None else None
     return render(
         "programme/my_path.html",
         steps=trainee_path(enrolment, journey_facts([current_user.id])[current_user.id]),
         enrolment=enrolment,
+        progress=progress if progress is not None and progress.modules else None,
+        pathway=pathway_of(current_user),
         mentor=mentors[0].mentor if mentors else None,
         other_mentors=[a.mentor for a in mentors[1:]],
         endorsements=endorsements_of(current_user.id),
@@ -96,6 +102,7 @@ def new_cohort():
                 ends_on=form.ends_on.data,
                 actor=current_user,
                 partners=form.partners.data,
+                completion_share=form.completion_share.data or DEFAULT_COMPLETION_SHARE,
             )
         except DomainError as error:
             db.session.rollback()
@@ -121,7 +128,15 @@ def cohort(cohort_id: int):
         .join(User, User.id == Enrolment.user_id)
         .order_by(User.full_name)
     ).all()
-    return render("programme/cohort.html", cohort=cohort, enrolments=enrolments)
+    modules = training.modules_of(cohort)
+    return render(
+        "programme/cohort.html",
+        cohort=cohort,
+        enrolments=enrolments,
+        modules=modules,
+        progress=training.cohort_progress(cohort, [e.id for e in enrolments]),
+        recorded=training.recorded_counts(cohort),
+    )
 
 
 @bp.post("/programme/cohorts/<int:cohort_id>/invite-code")
@@ -142,9 +157,15 @@ def issue_invite_code(cohort_id: int):
 @role_required(Role.MANAGER)
 def complete_training(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
-    services.complete_training(enrolment, current_user)
-    db.session.commit()
-    flash(_("Training recorded as completed for %(name)s.", name=enrolment.user.full_name), "success")
+    try:
+        training.complete_by_hand(enrolment, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(_("Training recorded as completed for %(name)s.", name=enrolment.user.full_name), "success")
     return redirect(url_for("programme.cohort", cohort_id=enrolment.cohort_id), code=303)
 
 
@@ -430,9 +451,12 @@ def _render_person(
     mentor_form: MentorForm | None = None,
     other_form: MentorForm | None = None,
     profile_form: ProfileForm | None = None,
+    pathway_forms: dict | None = None,
 ):
     assignments = services.current_assignments(person)
     plans = plans_of([person.id]).get(person.id, [])
+    enrolment = services.enrolment_of(person)
+    progress = training.progress_of(enrolment) if enrolment is not None else None
     return render(
         "programme/person.html",
         plans=plans,
@@ -442,7 +466,9 @@ def _render_person(
         profile_form=profile_form or _profile_form(person),
         mentor_form=mentor_form or _mentor_form(person),
         other_form=other_form or _other_mentor_form(person, assignments),
-        enrolment=services.enrolment_of(person),
+        enrolment=enrolment,
+        progress=progress,
+        panel=pathway_panel(person, pathway_forms) if can_manage_pathway(current_user, person) else None,
         assignments=assignments,
         mentor=assignments[0].mentor if assignments and assignments[0].is_primary else None,
         mentees=services.mentees_of(person) if person.has_role(Role.MENTOR) else [],
@@ -452,3 +478,7 @@ def _render_person(
 
 def _reset_link(token: str) -> str:
     return url_for("auth.reset_password", token=token, _external=True)
+
+
+# The training and pathway pages register themselves on the blueprint.
+from workbench.programme import pathway_views, training_views  # noqa: E402, F401

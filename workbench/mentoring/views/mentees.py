@@ -12,6 +12,8 @@ from workbench.mentoring.views.sessions import sessions_section
 from workbench.plans.review import review_statuses
 from workbench.plans.services import journey_facts, plans_of
 from workbench.programme.journey import trainee_path
+from workbench.programme.pathway import pathway_of
+from workbench.programme.permissions import can_read_pathway
 from workbench.programme.services import (
     cohorts_by_trainee,
     current_assignment,
@@ -50,4 +52,5 @@ def mentee(user_id: int):
         plans=[(plan, statuses[plan.id]) for plan in owned],
         loans=loans,
         tutoring=sessions_section(trainee, loans),
+        pathway=pathway_of(trainee) if can_read_pathway(current_user, trainee) else None,
     )
