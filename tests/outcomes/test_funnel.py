@@ -18,7 +18,7 @@ from tests.support import login_as, make_person
 from workbench.auth.models import User
 from workbench.auth.roles import Role
 from workbench.extensions import db
-from workbench.lending import applications, decisions
+from workbench.lending import applications, decisions, loan_decisions
 from workbench.lending.repayments import post_repayment
 from workbench.lending.scorecard import JUDGED, Rating, score_application
 from workbench.lending.services import loans_by_borrower, record_disbursement, schedule_of
@@ -216,6 +216,39 @@ def test_a_borrower_who_catches_up_is_repaying_on_time_again(world: World, offic
     assert counts(Filters(cohort_id=world.cohort.id)) == before
     pay_installments(late_loan, officer, 2)
     assert counts(Filters(cohort_id=world.cohort.id))[-3:] == [3, 3, 2]
+
+
+def test_a_written_off_loan_is_not_repaid_and_a_rescheduled_one_counts_by_its_new_schedule(
+    world: World, officer: User, manager: User
+) -> None:
+    """A write-off does not repay the loan (the borrower still owes it): the borrower stays at "paid out".
+    A late loan rescheduled by four eyes is read by the schedule in force: nothing is late on it any more."""
+    late = world.people["late"]
+    [late_loan] = loans_by_borrower([late.id])[late.id]
+    before = counts(Filters(cohort_id=world.cohort.id))
+    reschedule = loan_decisions.propose_reschedule(
+        late_loan,
+        officer,
+        annual_rate=Decimal("0.05"),
+        term_months=12,
+        grace_months=0,
+        method="annuity",
+        first_due_on=programme_today() + timedelta(days=30),
+        note="Illness: two months without work.",
+    )
+    decisions.confirm(reschedule, manager)
+    db.session.commit()
+    assert counts(Filters(cohort_id=world.cohort.id))[-3:] == [before[-3], before[-2] + 1, before[-1]]
+    on_time = world.people["on_time"]
+    [on_time_loan] = loans_by_borrower([on_time.id])[on_time.id]
+    write_off = loan_decisions.propose_write_off(
+        on_time_loan, officer, amount=None, written_off_on=programme_today(), note="The business closed."
+    )
+    decisions.confirm(write_off, manager)
+    db.session.commit()
+    after = counts(Filters(cohort_id=world.cohort.id))
+    assert after[-3:] == [before[-3], before[-2], before[-1]]  # one on time more, one on time less
+    assert after[:-2] == before[:-2]
 
 
 def test_filters_by_period_gender_and_country(world: World) -> None:

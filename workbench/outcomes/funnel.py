@@ -15,8 +15,10 @@ How each step is reached (a person's records):
 7. approved: a four-eyes proposal to approve an application, confirmed by a second person (proposals);
 8. loan paid out: a disbursed loan (loans): "financed";
 9. repaying on time: a loan paid out on which nothing is late today (days_past_due == 0, after the contract's
-   tolerance), or that is repaid; a person with several loans, when none of them is late;
-10. repaid: nothing left to repay on any of the person's loans (outstanding principal and overdue both 0).
+   tolerance) and nothing was written off, or that is repaid; a person with several loans, when all of them
+   are. A rescheduled loan is read by the schedule in force (workbench.lending.reschedules);
+10. repaid: nothing left to repay on any of the person's loans (outstanding principal and overdue both 0). A
+   write-off repays nothing: the borrower is "repaid" only once recoveries cover the whole contract.
 
 A person counts at every step up to the furthest one they reached. The journey goes in order, so whoever was
 financed also applied, had a plan endorsed, sent and drafted it: the funnel never shows more people at a step
@@ -25,8 +27,8 @@ still counts there. Steps 9 and 10 are not stored facts but the loan's standing 
 (workbench.lending.position): a borrower who falls behind leaves step 9 and is back when they catch up.
 
 Queries: one, grouped by cohort and furthest step, with the steps 1 to 8 as EXISTS tests in SQL; then the
-loans of the people financed and their payments (two more) for steps 9 and 10. Three in all, whatever the
-number of people.
+loans of the people financed, their payments and their write-offs (three more) for steps 9 and 10: four in
+all, whatever the number of people.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from sqlalchemy import Select, case, exists, func, select
 from workbench.auth.models import User
 from workbench.extensions import db
 from workbench.finance.money import ZERO
+from workbench.lending import ledger
 from workbench.lending.application_models import CreditApplication
 from workbench.lending.decisions_models import CONFIRMED, Proposal
 from workbench.lending.models import Loan
@@ -80,7 +83,10 @@ STEPS = (
     Step(
         "repaying",
         _l("Repaying on time"),
-        _l("No installment is late today, after the contract's tolerance; repaid loans count too."),
+        _l(
+            "No installment is late today, after the contract's tolerance, and nothing was written off; "
+            "repaid loans count too. A rescheduled loan is read by its new schedule."
+        ),
     ),
     Step("repaid", _l("Repaid"), _l("Nothing is left to repay.")),
 )
@@ -235,14 +241,16 @@ def _standing_of_borrowers(filters: Filters, as_of: date) -> dict[int, tuple[int
     ).order_by(Loan.id)
     rows = db.session.execute(query).all()
     positions = positions_of((loan for loan, _cohort in rows), as_of)
+    written_off = ledger.written_off(loan.id for loan, _cohort in rows)
     borrowers: dict[int, tuple[int, list]] = {}
     for loan, cohort_id in rows:
-        borrowers.setdefault(loan.borrower_id, (cohort_id, []))[1].append(positions[loan.id])
+        held = (positions[loan.id], written_off[loan.id] > ZERO)
+        borrowers.setdefault(loan.borrower_id, (cohort_id, []))[1].append(held)
     standing = {}
     for borrower_id, (cohort_id, held) in borrowers.items():
-        if all(p.outstanding_principal <= ZERO and p.overdue_amount <= ZERO for p in held):
+        if all(p.outstanding_principal <= ZERO and p.overdue_amount <= ZERO for p, _off in held):
             stop = REPAID
-        elif all(p.days_past_due == 0 for p in held):
+        elif all(p.days_past_due == 0 and not off for p, off in held):
             stop = REPAYING
         else:
             stop = DISBURSED
