@@ -20,7 +20,15 @@ from workbench.extensions import db
 from workbench.lending.models import Loan
 from workbench.lending.position import positions_of
 from workbench.mentoring.milestones import overdue_milestones
-from workbench.outcomes.demo import COUNTRIES, RELAB_COHORT, RELAB_PARTNERS, STAFF, people, stages
+from workbench.outcomes.demo import (
+    COUNTRIES,
+    RELAB_COHORT,
+    RELAB_PARTNERS,
+    STAFF,
+    people,
+    present_day_names,
+    stages,
+)
 from workbench.outcomes.funnel import STEP_KEYS, Filters, funnel_report
 from workbench.plans.review import waiting_for_a_mentor
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
@@ -36,6 +44,10 @@ def test_the_people_are_many_different_people_from_the_countries_of_the_time() -
     assert len(listed) == 341
     assert len({p.full_name for p in listed}) == 341
     assert len({p.email for p in listed}) == 341
+    # Nobody shares a name with someone of the present-day demo, staff included.
+    present = present_day_names()
+    assert {"Chinedu Okafor", "Giulia Rossi"} <= present
+    assert not present & ({p.full_name for p in listed} | {name for name, *_rest in STAFF})
     countries = Counter(p.country for p in listed)
     for country in ("NG", "BD", "SN", "AF", "PK", "GM", "ML", "CI", "GH", "MA"):
         assert countries[country] > 0
