@@ -24,7 +24,6 @@ portfolio).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from workbench.lending.locking import lock_loan
 from workbench.lending.models import Loan
 from workbench.plans.exports import EURO
 from workbench.web.formatting import money
-from workbench.web.spreadsheets import safe_text
+from workbench.web.spreadsheets import Sheet, to_csv
 
 BANK = "1010"
 RECEIVABLE = "1200"
@@ -379,20 +378,9 @@ def _values(row: JournalRow) -> list[object]:
 
 
 def journal_csv() -> bytes:
-    """The journal, one line per row, for the partner's accountant: ";" separated, dates ISO, amounts with a
-    dot, UTF-8 with a BOM so spreadsheets read the accents."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(_header())
-    for row in journal_rows():
-        values = _values(row)
-        writer.writerow(
-            [
-                v.isoformat() if isinstance(v, date) else safe_text(v) if isinstance(v, str) else v
-                for v in values
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The journal, one line per row, for the partner's accountant (web.spreadsheets.to_csv: ";" separated,
+    dates ISO, amounts with a dot, UTF-8 with a BOM so spreadsheets read the accents)."""
+    return to_csv(Sheet(_("Journal"), _header(), (_values(row) for row in journal_rows())))
 
 
 #: Column widths of the journal sheet, in characters: a date or an amount never shows as "####".

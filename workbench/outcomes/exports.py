@@ -21,6 +21,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from workbench.outcomes.funnel import Funnel
+from workbench.web.spreadsheets import safe_text
 
 #: Groups smaller than this are not shown in an export.
 SMALL_GROUP = 5
@@ -94,25 +95,20 @@ def _share_text(value: Decimal | None, hidden: bool) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _cell_text(value: str) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
 def funnel_csv(funnel: Funnel, described: list[tuple[str, str]]) -> bytes:
     """The funnel for a spreadsheet: what was counted (one "what;value" line each), a blank line, then one
     line per step. ";" separated, shares as "28.7%", UTF-8 with a BOM so spreadsheets read the accents."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     for what, value in described:
-        writer.writerow([_cell_text(what), _cell_text(value)])
-    writer.writerow([_cell_text(rule_text())])
+        writer.writerow([safe_text(what), safe_text(value)])
+    writer.writerow([safe_text(rule_text())])
     writer.writerow([])
     writer.writerow(_header())
     for row in published(funnel):
         writer.writerow(
             [
-                _cell_text(row.label),
+                safe_text(row.label),
                 HIDDEN_COUNT if row.people_hidden else row.people,
                 _share_text(row.from_previous, row.previous_hidden),
                 _share_text(row.from_start, row.start_hidden),
