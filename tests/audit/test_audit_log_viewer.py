@@ -314,3 +314,14 @@ def test_every_kind_of_object_has_a_name(app_context: None) -> None:
     kinds = known_kinds()
     assert {"user", "cohort", "loan", "business_plan"} <= set(kinds)
     assert not set(kinds) - set(OBJECT_KIND_LABELS), "name the new kind in OBJECT_KIND_LABELS"
+
+
+@pytest.mark.signed_in("manager")
+def test_a_persons_page_links_to_their_events_in_the_log(signed_in: FlaskClient, trainee: User) -> None:
+    page = signed_in.get(f"/programme/people/{trainee.id}").text
+    link = re.search(r'<a href="(/programme/audit\?[^"]+)">', page)
+    assert link, "the person page links to the log"
+    log = signed_in.get(link.group(1).replace("&amp;", "&"))
+    assert log.status_code == 200
+    assert field_value(log.text, "person") == f"#{trainee.id}"
+    assert '<option selected value="either">' in log.text
