@@ -197,7 +197,8 @@ def test_days_are_the_programmes_days_in_europe_rome(signed_in: FlaskClient, man
     assert error_fields(backwards.text) == {"until"}
     for bad in ("2026-02-30", "9" * 5000, "0001-01-01"):
         page = signed_in.get(URL, query_string={"since": bad, "kind": "loan"})
-        assert page.status_code == 422 and error_fields(page.text) == {"since"}, bad
+        assert page.status_code == 422, bad
+        assert error_fields(page.text) == {"since"}, bad
 
 
 def _link(html: str, rel: str) -> str | None:
