@@ -116,6 +116,10 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.end_mentor": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     # an empty form asks for no details, as the trainee has none: nothing changes (303, a message)
     "programme.set_profile": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
+    # the audit log and its exports: managers only
+    "programme.audit_log": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "programme.audit_log_csv": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "programme.audit_log_xlsx": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     # the funnel and its exports (gender and country filters): managers only
     "outcomes.funnel": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "outcomes.funnel_csv": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},

@@ -85,5 +85,55 @@ ACTION_LABELS = {
 }
 
 
+#: What each kind of object (a model's __audit_type__) is called in the audit log (tests/audit checks).
+OBJECT_KIND_LABELS = {
+    "user": _l("Person"),
+    "cohort": _l("Cohort"),
+    "enrolment": _l("Enrolment"),
+    "training_module": _l("Training module"),
+    "attendance": _l("Attendance"),
+    "pathway_goal": _l("Pathway goal"),
+    "pathway_service": _l("Pathway service"),
+    "budget_grant": _l("Individual budget"),
+    "budget_spending": _l("Individual budget spending"),
+    "business_plan": _l("Business plan"),
+    "review_decision": _l("Review decision"),
+    "tutoring_session": _l("Tutoring session"),
+    "comment_thread": _l("Comment thread"),
+    "milestone_template": _l("Milestone template"),
+    "milestone": _l("Milestone"),
+    "monthly_actual": _l("Monthly figures"),
+    "credit_application": _l("Credit application"),
+    "application_score": _l("Application score"),
+    "scorecard_version": _l("Scorecard version"),
+    "proposal": _l("Decision proposal"),
+    "loan": _l("Loan"),
+    "loan_reschedule": _l("Loan reschedule"),
+    "loan_payment": _l("Repayment"),
+    "bank_import": _l("Bank statement"),
+    "journal_entry": _l("Ledger entry"),
+    "loan_product": _l("Loan product"),
+    "microcredit_limit": _l("Microcredit limits"),
+    "usury_rate": _l("Quarter's TEGM"),
+}
+
+#: An action's prefix when it is not the kind of its object ("plan.submitted" is about a business_plan).
+_ACTION_KINDS = {
+    "plan": "business_plan",
+    "application": "credit_application",
+    "scorecard": "scorecard_version",
+}
+
+
 def audit_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+def kind_label(kind: str) -> str:
+    return str(OBJECT_KIND_LABELS.get(kind, kind))
+
+
+def action_kind(action: str) -> str:
+    """The kind of object an action is about, for grouping the actions in a list."""
+    prefix = action.partition(".")[0]
+    return _ACTION_KINDS.get(prefix, prefix)

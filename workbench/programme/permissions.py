@@ -33,3 +33,8 @@ def can_read_pathway(user: User, trainee: User) -> bool:
     if not user.is_authenticated or not trainee.has_role(Role.TRAINEE):
         return False
     return user.id == trainee.id or is_manager(user) or is_assigned_mentor(user, trainee)
+
+
+def can_read_audit_log(user: User) -> bool:
+    """Read the whole audit trail (who changed what, when): the programme's managers."""
+    return is_manager(user)

@@ -481,4 +481,4 @@ def _reset_link(token: str) -> str:
 
 
 # The training and pathway pages register themselves on the blueprint.
-from workbench.programme import pathway_views, training_views  # noqa: E402, F401
+from workbench.programme import audit_views, pathway_views, training_views  # noqa: E402, F401

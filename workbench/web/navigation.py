@@ -40,6 +40,7 @@ HOMES = (
 LINKS = (
     Home(Role.TRAINEE, "plans.index", _l("My business plans")),
     Home(Role.TRAINEE, "mentoring.my_sessions", _l("My mentoring sessions")),
+    Home(Role.MANAGER, "programme.audit_log", _l("Audit log")),
 )
 
 
