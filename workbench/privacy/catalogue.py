@@ -175,7 +175,7 @@ def related_ids(person_id: int, *, with_actors: bool = False) -> dict[str, set]:
 
 def _rows_of(name: str, holding: Holding, person_id: int, found: dict[str, set], with_actors: bool) -> set:
     t = table(name)
-    key = _key(t)
+    key = primary_key(t)
     conditions = [t.c[column] == person_id for column in holding.owner]
     if with_actors:
         conditions += [t.c[column] == person_id for column in holding.authors + holding.actors]
@@ -195,7 +195,7 @@ def _rows_of(name: str, holding: Holding, person_id: int, found: dict[str, set],
     return set(db.session.scalars(select(key).where(or_(*conditions))))
 
 
-def _key(t: Table):
+def primary_key(t: Table):
     return t.c.id if "id" in t.c else next(iter(t.primary_key.columns))
 
 
