@@ -221,3 +221,29 @@ def audit_events_about(ids: dict[str, set], skip: dict[str, set] | None = None) 
     if not conditions:
         return []
     return list(db.session.scalars(select(events.c.id).where(or_(*conditions))))
+
+
+def uncatalogued(metadata) -> list[str]:
+    """What the catalogue does not describe in `metadata`: tables holding a users.id foreign key, or a foreign
+    key to a catalogued table, that are not in it; and such columns it does not classify."""
+    problems = []
+    for t in metadata.sorted_tables:
+        holding = CATALOGUE.get(t.name)
+        if holding is None:
+            if t.name in NOT_PERSONAL:
+                continue
+            pointing = {fk.column.table.name for fk in t.foreign_keys}
+            if "users" in pointing or pointing & set(CATALOGUE):
+                problems.append(f"{t.name}: not in the catalogue")
+            continue
+        described = set(holding.owner + holding.authors + holding.actors) | {c for c, _ in holding.through}
+        for fk in t.foreign_keys:
+            if fk.column.table.name == "users" and fk.parent.name not in described:
+                problems.append(f"{t.name}.{fk.parent.name}: points at users.id but is not classified")
+        for column in holding.redact:
+            if column not in t.c:
+                problems.append(f"{t.name}.{column}: no such column to redact")
+    for name in CATALOGUE:
+        if name not in metadata.tables:
+            problems.append(f"{name}: catalogued but not a table")
+    return problems
