@@ -24,7 +24,8 @@ def test_the_export_zip_holds_every_section_the_markers_and_the_plan_pdfs(client
     login_as(client, people["manager"])
     page = client.get(f"/programme/people/{someone.id}/data-protection")
     assert page.status_code == 200
-    response = client.post(f"/programme/people/{someone.id}/data-protection/export")
+    # buffered: the ZIP is streamed, each PDF as it is rendered, inside the request's own context
+    response = client.post(f"/programme/people/{someone.id}/data-protection/export", buffered=True)
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))

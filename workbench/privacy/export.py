@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from workbench.audit.services import record
 from workbench.auth.models import User
 from workbench.extensions import db
-from workbench.privacy.catalogue import CATALOGUE, primary_key, audit_events_about, related_ids, table
+from workbench.privacy.catalogue import CATALOGUE, audit_events_about, primary_key, related_ids, table
 from workbench.timeutil import utcnow
 
 #: Bumped when person.json changes shape.
@@ -67,24 +67,50 @@ def person_document(person: User) -> dict[str, Any]:
     }
 
 
-def person_zip(person: User, actor: User, plan_pdf: Callable[[int], bytes]) -> bytes:
-    """The ZIP the manager downloads; plan_pdf(plan_id) renders one plan (the plans' own PDF export)."""
-    document = person_document(person)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("person.json", json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
-        plan_ids = [
-            row["id"] for row in document["sections"]["business_plans"] if row["owner_id"] == person.id
-        ]
-        for plan_id in plan_ids:
-            archive.writestr(f"plans/plan-{plan_id}.pdf", plan_pdf(plan_id))
+def plans_of(document: dict[str, Any]) -> list[int]:
+    """The ids of the person's own business plans in a person document."""
+    person_id = document["person_id"]
+    return [row["id"] for row in document["sections"]["business_plans"] if row["owner_id"] == person_id]
+
+
+def record_export(person: User, actor: User, document: dict[str, Any]) -> None:
     record(
         "person.exported",
         person,
         actor,
-        after={"schema_version": SCHEMA_VERSION, "plans": len(plan_ids)},
+        after={"schema_version": SCHEMA_VERSION, "plans": len(plans_of(document))},
     )
-    return buffer.getvalue()
+
+
+def person_zip(document: dict[str, Any], plan_pdf: Callable[[int], bytes]) -> Iterator[bytes]:
+    """The ZIP the manager downloads, in pieces: person.json first, then each plan's PDF as it is rendered
+    (plan_pdf(plan_id): the plans' own PDF export, a second or two each), so the download starts at once."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("person.json", json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
+        yield sink.take()
+        for plan_id in plans_of(document):
+            archive.writestr(f"plans/plan-{plan_id}.pdf", plan_pdf(plan_id))
+            yield sink.take()
+    yield sink.take()
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream zipfile writes to (it tracks the offsets itself); the bytes are taken as they come."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        taken, self._chunks = b"".join(self._chunks), []
+        return taken
 
 
 def _plain_row(row: Any) -> dict[str, Any]:

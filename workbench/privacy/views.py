@@ -14,7 +14,7 @@ from workbench.extensions import db
 from workbench.plans import exports
 from workbench.plans.models import BusinessPlan
 from workbench.privacy import erasure
-from workbench.privacy.export import person_zip
+from workbench.privacy.export import person_document, person_zip, plans_of, record_export
 from workbench.privacy.forms import ErasureConfirmForm, ErasureRequestForm
 from workbench.privacy.models import ErasureRequest
 from workbench.privacy.permissions import can_erase, can_export_person
@@ -40,9 +40,18 @@ def export(user_id: int):
     person = db.get_or_404(User, user_id)
     if not can_export_person(current_user, person):
         abort(403)
-    content = person_zip(person, current_user, _plan_pdf)
+    document = person_document(person)
+    record_export(person, current_user, document)
     db.session.commit()
-    return download(content, "application/zip", f"person-{person.id}.zip")
+    # The pages are rendered now, while the request's context and session are there; only their conversion
+    # to PDF (pure, a second or two each) runs as the ZIP streams out.
+    pages = {plan_id: _printable(plan_id) for plan_id in plans_of(document)}
+    url_root, static_folder = request.url_root, current_app.static_folder or ""
+    response = download(b"", "application/zip", f"person-{person.id}.zip")
+    response.response = person_zip(
+        document, lambda plan_id: exports.plan_pdf(pages[plan_id], url_root, static_folder)
+    )
+    return response
 
 
 @bp.post("/programme/people/<int:user_id>/data-protection/erasure")
@@ -117,13 +126,11 @@ def _request_of(person: User, request_id: int) -> ErasureRequest:
     return found
 
 
-def _plan_pdf(plan_id: int) -> bytes:
+def _printable(plan_id: int) -> str:
     from workbench.plans.views.documents import _render_printable  # the plans' own printable page
 
     plan = db.session.get(BusinessPlan, plan_id)
-    language = get_locale().language
-    html = exports.render_in(language, _render_printable, plan)
-    return exports.plan_pdf(html, request.url_root, current_app.static_folder or "")
+    return exports.render_in(get_locale().language, _render_printable, plan)
 
 
 def _render(
