@@ -102,7 +102,8 @@ def _set_triggers(*, erasure_allowed: bool) -> None:
     op.execute("DROP TRIGGER proposals_decided_once")
     also = f" AND NOT {_ERASING}" if erasure_allowed else ""
     op.execute(
-        f"CREATE TRIGGER proposals_decided_once BEFORE UPDATE ON proposals WHEN OLD.outcome IS NOT NULL{also} "
+        "CREATE TRIGGER proposals_decided_once BEFORE UPDATE ON proposals "
+        f"WHEN OLD.outcome IS NOT NULL{also} "
         "BEGIN SELECT RAISE(ABORT, 'proposals are decided once: UPDATE refused'); END"
     )
 
@@ -116,12 +117,14 @@ def _set_postgresql_functions(erasure_allowed: bool) -> None:
         else ""
     )
     op.execute(
-        "CREATE OR REPLACE FUNCTION refuse_change_of_append_only_row() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "CREATE OR REPLACE FUNCTION refuse_change_of_append_only_row() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$\n"
         f"BEGIN\n{exception}\n{_REFUSE_BODY}\nEND\n$$"
     )
     erasing = f" OR {_ERASING}" if erasure_allowed else ""
     op.execute(
-        "CREATE OR REPLACE FUNCTION refuse_change_of_decided_proposal() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "CREATE OR REPLACE FUNCTION refuse_change_of_decided_proposal() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$\n"
         "BEGIN\n"
         f"    IF TG_OP = 'UPDATE' AND (OLD.outcome IS NULL{erasing}) THEN\n"
         "        RETURN NEW;\n"

@@ -1,5 +1,5 @@
-"""A person with data in every domain, a distinctive marker in every free-text field they wrote or that is about
-them, for the export and erasure tests."""
+"""A person with data in every domain, a distinctive marker in every free-text field they wrote or that is
+about them, for the export and erasure tests."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Two managers (or a double click) confirm the same erasure at once: exactly one erasure runs, the other hears
-that it was already carried out; two managers recording a request at once store one waiting request."""
+"""Two managers (or a double click) confirm the same erasure at once: exactly one erasure runs, the other
+hears that it was already carried out; two managers recording a request at once store one waiting request."""
 
 from __future__ import annotations
 

@@ -6,15 +6,15 @@ Each table that can hold something about a person says how its rows relate to th
   borrower, the trainee of a tutoring session);
 - ``through``: (column, table) pairs: the row is about the person when the row it points at is (an answer
   through its plan, a payment through its loan, a comment through its thread);
-- ``authors``: columns naming the person as the *writer* of the row's free text (a comment's author, the mentor
-  who wrote session notes); their text is theirs too;
-- ``actors``: other columns pointing at users.id (who recorded, posted, confirmed): the row is exported, nothing
-  is redacted for them (their name in users is what an erasure anonymises);
+- ``authors``: columns naming the person as the *writer* of the row's free text (a comment's author, the
+  mentor who wrote session notes); their text is theirs too;
+- ``actors``: other columns pointing at users.id (who recorded, posted, confirmed): the row is exported,
+  nothing is redacted for them (their name in users is what an erasure anonymises);
 - ``redact``: the free-text columns an erasure replaces with the redaction marker (JSON: the free-text keys
   inside it, see erasure.redact_json).
 
-A test walks db.metadata: a new table with a foreign key to users.id, or to a table of this catalogue, fails it
-until it is described here (or in NOT_PERSONAL, with the reason).
+A test walks db.metadata: a new table with a foreign key to users.id, or to a table of this catalogue, fails
+it until it is described here (or in NOT_PERSONAL, with the reason).
 """
 
 from __future__ import annotations

@@ -1,16 +1,16 @@
 """Erasure on request: a manager records the request, then confirms it by typing the person's e-mail; one
 transaction, under row locks, anonymises the person and redacts what they wrote and what is about them.
 
-Why a typed e-mail and not a second manager: erasure cannot be undone, so the confirmation must name the person
-(a wrong row in a list is the likely mistake, and typing their e-mail catches it); a programme often has one
-coordinator, and a second-manager rule would leave its requests waiting. The request and the confirmation are
-two steps, each recorded, with who did it.
+Why a typed e-mail and not a second manager: erasure cannot be undone, so the confirmation must name the
+person (a wrong row in a list is the likely mistake, and typing their e-mail catches it); a programme often
+has one coordinator, and a second-manager rule would leave its requests waiting. The request and the
+confirmation are two steps, each recorded, with who did it.
 
-What is kept: for a person who had a loan, the loan's record (catalogue.KEPT_FOR_LOANS and the person's name),
-as Italian anti-money-laundering law requires (D.Lgs. 231/2007 art. 31: ten years after the relationship ends).
-Everything else is erased. The append-only tables accept the redaction because this transaction holds a row in
-erasure_in_progress (migration b51e0c2d9a47) and the session's guard is opened by audit.models.erasure_redaction;
-neither lets a DELETE through.
+What is kept: for a person who had a loan, the loan's record (catalogue.KEPT_FOR_LOANS and the person's
+name), as Italian anti-money-laundering law requires (D.Lgs. 231/2007 art. 31: ten years after the
+relationship ends). Everything else is erased. The append-only tables accept the redaction because this
+transaction holds a row in erasure_in_progress (migration b51e0c2d9a47) and the session's guard is opened by
+audit.models.erasure_redaction; neither lets a DELETE through.
 """
 
 from __future__ import annotations
@@ -410,10 +410,7 @@ def _scrub_identifiers(identifiers: list[str], kept_tables: set[str]) -> Counter
                 )
             ).all()
             for row_id, value in hits:
-                if isinstance(column.type, JSON):
-                    replaced = _replace_in_json(value, identifiers)
-                else:
-                    replaced = REDACTED
+                replaced = _replace_in_json(value, identifiers) if isinstance(column.type, JSON) else REDACTED
                 db.session.execute(update(t).where(t.c.id == row_id).values({column.name: replaced}))
                 counts[name] += 1
     return counts

@@ -1,5 +1,5 @@
-"""Everything held about one person, as a ZIP: person.json (every section of the catalogue) and the PDF of each
-of their business plans. The manager's download is recorded in the audit trail (person.exported)."""
+"""Everything held about one person, as a ZIP: person.json (every section of the catalogue) and the PDF of
+each of their business plans. The manager's download is recorded in the audit trail (person.exported)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def person_zip(document: dict[str, Any], plan_pdf: Callable[[int], bytes]) -> It
 
 
 class _Sink(io.RawIOBase):
-    """A write-only stream zipfile writes to (it tracks the offsets itself); the bytes are taken as they come."""
+    """A write-only stream for zipfile (which tracks the offsets itself); the bytes are taken as they come."""
 
     def __init__(self) -> None:
         self._chunks: list[bytes] = []

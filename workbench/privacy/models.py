@@ -1,5 +1,5 @@
-"""Erasure requests: domain data, not only the audit trail (the audit event of an erasure holds no personal data;
-this row says who asked, who confirmed, what was kept and why, and how much was redacted)."""
+"""Erasure requests: domain data, not only the audit trail (the audit event of an erasure holds no personal
+data; this row says who asked, who confirmed, what was kept and why, and how much was redacted)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class ErasureRequest(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ErasureStatus.PENDING)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: What was kept and why: {"basis": "aml_record_keeping", "loans": [ids], "tables": [...], "fields": [...]}.
+    #: What was kept and why: {"basis": the law, "loans": [ids], "tables": [...], "fields": [...]}.
     kept: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: Rows redacted per table: {"plan_answers": 12, ...}.
     redacted: Mapped[dict[str, int] | None] = mapped_column(JSON)

@@ -1,4 +1,4 @@
-"""The manager's data-protection page of a person: download everything held, record and carry out an erasure."""
+"""A person's data-protection page (managers): download everything held; record and carry out an erasure."""
 
 from __future__ import annotations
 
