@@ -115,3 +115,19 @@ def test_a_second_erasure_of_the_same_request_is_refused(app_context) -> None:
             requested_on=date(2026, 12, 1),
             actor=people["manager"],
         )
+
+
+def test_erasing_a_mentor_redacts_what_they_wrote_and_keeps_the_trainees_own_text(app_context) -> None:
+    people = staff()
+    someone = person_everywhere(people, with_loan=False)
+    mentor = people["mentor"]
+    written_by_mentor = [
+        m for m in someone.markers if any(k in m for k in ("mentorcomment", "review", "session"))
+    ]
+    trainees_own = [m for m in someone.markers if any(k in m for k in ("answer", "reply", "purpose"))]
+    mentor_name, mentor_email = mentor.full_name, mentor.email
+    manager = people["manager"]
+    done = erase_now(mentor.id, manager)
+    assert done.status == ErasureStatus.ERASED
+    assert scan([*written_by_mentor, mentor_email, mentor_name]) == set()
+    assert {needle for *_, needle in scan(trainees_own)} == set(trainees_own)

@@ -185,7 +185,7 @@ def erase(request: ErasureRequest, *, typed_email: str, actor: User) -> ErasureR
                 counts[name] += _redact_rows(name, holding.redact, rows)
         counts["bank_imports"] += _redact_bank_rows(set(loan_ids), identifiers)
         about = audit_events_about(ids, skip=kept_rows | {"users": ids.get("users", set())})
-        about += _user_events(person.id)
+        about += _user_events(person.id) + _events_by(person.id, kept_rows)
         counts["audit_events"] += _redact_audit(about)
         for name, holding in CATALOGUE.items():
             if holding.delete:
@@ -374,6 +374,15 @@ def _user_events(person_id: int) -> list[int]:
             select(events.c.id).where(events.c.object_type == "user", events.c.object_id == person_id)
         )
     )
+
+
+def _events_by(person_id: int, kept_rows: dict[str, set]) -> list[int]:
+    """Events the person made: their before/after hold what the person typed (a review note, a comment), less
+    the events about the rows kept for a loan."""
+    events = table("audit_events")
+    kept = set(audit_events_about(kept_rows)) if kept_rows else set()
+    made = db.session.scalars(select(events.c.id).where(events.c.actor_id == person_id))
+    return [event_id for event_id in made if event_id not in kept]
 
 
 def _redact_audit(event_ids: list[int]) -> int:
