@@ -107,6 +107,8 @@ def confirm_erasure(user_id: int, request_id: int):
 def cancel_erasure(user_id: int, request_id: int):
     person = db.get_or_404(User, user_id)
     pending = _request_of(person, request_id)
+    if not can_erase(current_user, person):
+        abort(403)
     try:
         erasure.cancel_request(pending, current_user)
     except erasure.ErasureConflict as error:
