@@ -78,6 +78,11 @@ def test_erase_leaves_no_personal_data_in_any_table(app_context, with_loan: bool
     assert db.session.scalar(select(PasswordReset).where(PasswordReset.user_id == someone.id)) is None
     assert done.status == ErasureStatus.ERASED
     assert sum(done.redacted.values()) > 10
+    outbox = db.metadata.tables["outbox_messages"]
+    waiting = select(outbox.c.id).where(
+        outbox.c.recipient_id == someone.id, outbox.c.status.in_(("held", "pending", "sending"))
+    )
+    assert db.session.scalars(waiting).all() == []
     erased_events = db.session.execute(
         select(db.metadata.tables["audit_events"]).where(
             db.metadata.tables["audit_events"].c.action == "person.erased"

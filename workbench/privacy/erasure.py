@@ -195,6 +195,13 @@ def erase(request: ErasureRequest, *, typed_email: str, actor: User) -> ErasureR
                 counts[name] += result.rowcount or 0
         for name, number in _scrub_identifiers(identifiers, set(kept_rows)).items():
             counts[name] += number
+        # Mail not yet sent to the person never goes out: its address is gone.
+        outbox = table("outbox_messages")
+        db.session.execute(
+            update(outbox)
+            .where(outbox.c.recipient_id == person.id, outbox.c.status.in_(("held", "pending")))
+            .values(status="failed", last_error=REDACTED)
+        )
     _anonymise(person, keep_name=keep_loans)
     counts["users"] += 1
     kept: dict[str, Any] = {"tables": [], "fields": []}
