@@ -94,9 +94,19 @@ def init_blueprints(app: Flask, _config: Any) -> None:
     from workbench.notifications.views import bp as notifications_bp
     from workbench.outcomes.views import bp as outcomes_bp
     from workbench.plans.views import bp as plans_bp
+    from workbench.privacy.views import bp as privacy_bp
     from workbench.programme.views import bp as programme_bp
 
-    for bp in (auth_bp, notifications_bp, programme_bp, plans_bp, mentoring_bp, lending_bp, outcomes_bp):
+    for bp in (
+        auth_bp,
+        notifications_bp,
+        programme_bp,
+        plans_bp,
+        mentoring_bp,
+        lending_bp,
+        outcomes_bp,
+        privacy_bp,
+    ):
         app.register_blueprint(bp)
     # Mentoring hears the journey events the lower domains announce (workbench.events).
     from workbench.mentoring import connect_receivers

@@ -24,6 +24,7 @@ from workbench.mentoring.models import (
 )
 from workbench.notifications.models import MailPreference, OutboxMessage
 from workbench.plans.models import BusinessPlan, PlanAnswer, PlanVersion, ReviewDecision
+from workbench.privacy.models import ErasureInProgress, ErasureRequest
 from workbench.programme.models import Cohort, Enrolment, MentorAssignment
 from workbench.programme.pathway_models import BudgetGrant, BudgetSpending, PathwayGoal, PathwayService
 from workbench.programme.training_models import Attendance, TrainingModule
@@ -41,6 +42,8 @@ __all__ = [
     "CommentThread",
     "CreditApplication",
     "Enrolment",
+    "ErasureInProgress",
+    "ErasureRequest",
     "JournalEntry",
     "JournalLine",
     "Loan",

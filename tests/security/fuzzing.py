@@ -61,6 +61,7 @@ from workbench.notifications.outbox import notify
 from workbench.plans import services as plan_services
 from workbench.plans.models import BusinessPlan
 from workbench.plans.services import AnswerEdit, create_plan, request_changes, save_answers, submit_plan
+from workbench.privacy.erasure import request_erasure
 from workbench.programme.models import Enrolment
 from workbench.programme.pathway import (
     add_goal,
@@ -371,6 +372,11 @@ def build_world() -> World:
         key=new_spending_key(),
         actor=manager,
     )
+    # A data-protection erasure request waiting for confirmation (its confirm and cancel forms); only the
+    # trainee's e-mail typed exactly carries it out, which no hostile value is.
+    erasure_request = request_erasure(
+        trainee, reason="person_request", requested_on=date(2026, 12, 1), actor=manager
+    )
     db.session.commit()
     values = {
         "cohort_id": cohort.id,
@@ -396,6 +402,7 @@ def build_world() -> World:
         "service_id": service.id,
         "spending_id": spending.id,
         "category": "allowance",
+        "request_id": erasure_request.id,
     }
     world = World(
         people={role: user.id for role, user in people.items()},

@@ -31,6 +31,7 @@ from workbench.mentoring.milestone_models import Milestone, MilestoneTemplate
 from workbench.mentoring.sessions import SessionDetails, new_submission_key
 from workbench.mentoring.sessions import log_session as log_tutoring_session
 from workbench.plans.services import create_plan, submit_plan
+from workbench.privacy.erasure import request_erasure
 from workbench.programme.pathway import (
     add_goal,
     add_service,
@@ -120,6 +121,13 @@ MATRIX: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "programme.audit_log": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "programme.audit_log_csv": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "programme.audit_log_xlsx": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    # data protection: managers only; the ZIP is a POST (the download is recorded); a request is waiting, so
+    # empty request and confirmation forms are refused at their fields (422), and cancelling it works (303)
+    "privacy.person_data": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "privacy.export": {"POST": (LOGIN, DENIED, DENIED, DENIED, 200)},
+    "privacy.request_erasure": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "privacy.confirm_erasure": {"POST": (LOGIN, DENIED, DENIED, DENIED, 422)},
+    "privacy.cancel_erasure": {"POST": (LOGIN, DENIED, DENIED, DENIED, 303)},
     # the funnel and its exports (gender and country filters): managers only
     "outcomes.funnel": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
     "outcomes.funnel_csv": {"GET": (LOGIN, DENIED, DENIED, DENIED, 200)},
@@ -373,6 +381,9 @@ def test_access(
         key=new_spending_key(),
         actor=people["manager"],
     )
+    erasure = request_erasure(
+        trainee, reason="person_request", requested_on=date(2026, 12, 1), actor=people["manager"]
+    )
     db.session.commit()
     chamber = db.session.scalars(
         select(Milestone).join(Milestone.template).where(MilestoneTemplate.key == "chamber_of_commerce")
@@ -401,6 +412,7 @@ def test_access(
         "service_id": service.id,
         "spending_id": spending.id,
         "category": "allowance",
+        "request_id": erasure.id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -8,6 +8,9 @@ ORM guards.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -42,10 +45,28 @@ def append_only(model: M) -> M:
     return model
 
 
+#: Set only by `erasure_redaction`: the one path allowed to UPDATE rows of record (never DELETE them).
+_ERASING: ContextVar[bool] = ContextVar("erasing", default=False)
+
+
+@contextmanager
+def erasure_redaction() -> Iterator[None]:
+    """Let the session's bulk UPDATE statements through, inside this block only: a data-protection erasure
+    (workbench.privacy.erasure) redacts personal text in rows of record. The database lets them through only
+    while the erasure's own transaction holds a row in erasure_in_progress; DELETE stays refused."""
+    token = _ERASING.set(True)
+    try:
+        yield
+    finally:
+        _ERASING.reset(token)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_changes(state) -> None:
     """Bulk `update(AuditEvent)` and `delete(AuditEvent)` bypass the mapper events: they are refused here."""
     if not (state.is_update or state.is_delete):
+        return
+    if state.is_update and _ERASING.get():
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
