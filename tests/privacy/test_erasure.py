@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import JSON, String, Text, cast, select
 
 from tests.privacy.privacy_support import Someone, person_everywhere, staff
-from workbench.auth.models import LoginSession, PasswordReset, User
+from workbench.auth.models import LoginSession, PasswordReset, User, erased_email
 from workbench.extensions import db
 from workbench.privacy import erasure
 from workbench.privacy.catalogue import KEPT_FOR_LOANS
@@ -68,7 +68,8 @@ def test_erase_leaves_no_personal_data_in_any_table(app_context, with_loan: bool
         assert names == set()
         assert done.kept["tables"] == []
     person = db.session.get(User, someone.id)
-    assert person.email == erasure.placeholder_email(someone.id)
+    assert person.email == erased_email(someone.id)
+    assert person.is_erased
     assert person.active is False
     assert person.phone is None
     assert person.country is None

@@ -28,6 +28,9 @@ def test_the_export_zip_holds_every_section_the_markers_and_the_plan_pdfs(client
     response = client.post(f"/programme/people/{someone.id}/data-protection/export", buffered=True)
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
+    # streamed: no length is promised (a "Content-Length: 0" would end the download before it starts)
+    assert "Content-Length" not in response.headers
+    assert response.headers["Content-Disposition"] == f'attachment; filename="person-{someone.id}.zip"'
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     document = json.loads(archive.read("person.json"))
     assert document["schema_version"] == 1
@@ -80,6 +83,19 @@ def test_a_manager_records_and_confirms_an_erasure_and_a_second_submit_is_told(c
     page = client.get(base)
     assert someone.email.encode() not in page.data
     assert b"231/2007" not in page.data.split(b"Erasure requests")[-1]
+    # The account stays closed for good: no reactivation, no password link, no details typed in again.
+    person_page = client.get(f"/programme/people/{someone.id}")
+    assert b"erased on request" in person_page.data
+    assert b"Reactivate account" not in person_page.data
+    assert b"profile-heading" not in person_page.data
+    people_base = f"/programme/people/{someone.id}"
+    assert client.post(people_base + "/active", data={"active": "1"}).status_code == 403
+    assert client.post(people_base + "/reset-link").status_code == 403
+    profile = {"country": "SN", "gender": "female", "protection_status": "refugee", "seen": ""}
+    assert client.post(people_base + "/profile", data=profile).status_code == 403
+    db.session.expire_all()
+    person = db.session.get(User, someone.id)
+    assert (person.active, person.country, person.gender) == (False, None, None)
 
 
 def test_a_manager_cannot_erase_their_own_account(client, app_context) -> None:

@@ -119,6 +119,7 @@ OBJECT_KIND_LABELS = {
     "loan_product": _l("Loan product"),
     "microcredit_limit": _l("Microcredit limits"),
     "usury_rate": _l("Quarter's TEGM"),
+    "erasure_request": _l("Erasure request"),
 }
 
 #: An action's prefix when it is not the kind of its object ("plan.submitted" is about a business_plan).
@@ -126,6 +127,7 @@ _ACTION_KINDS = {
     "plan": "business_plan",
     "application": "credit_application",
     "scorecard": "scorecard_version",
+    "person": "user",
 }
 
 

@@ -13,6 +13,12 @@ from workbench.extensions import db
 from workbench.timeutil import utcnow
 
 
+def erased_email(user_id: int) -> str:
+    """The address of a person erased on request (workbench.privacy.erasure): unique, and never routable (the
+    .invalid top-level domain is reserved, RFC 2606)."""
+    return f"erased-{user_id}@erased.invalid"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __audit_type__ = "user"
@@ -46,6 +52,12 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.active
+
+    @property
+    def is_erased(self) -> bool:
+        """Erased on request: the account stays, anonymised, for the records that point at it, and can never
+        be reactivated."""
+        return self.email == erased_email(self.id)
 
     # One object per person in a database session: compare by identity, not by flask-login's get_id(),
     # which names one login of the person, not the person.

@@ -15,12 +15,18 @@ def can_manage_people(user: User) -> bool:
 
 
 def can_change_active(actor: User, person: User) -> bool:
-    """Managers (de)activate accounts, never their own: a programme must not lock itself out."""
-    return is_manager(actor) and actor.id != person.id
+    """Managers (de)activate accounts, never their own: a programme must not lock itself out; nor an erased
+    person's, which stays closed for good."""
+    return is_manager(actor) and actor.id != person.id and not person.is_erased
 
 
 def can_issue_reset(actor: User, person: User) -> bool:
-    return is_manager(actor) and person.active
+    return is_manager(actor) and person.active and not person.is_erased
+
+
+def can_edit_profile_of(actor: User, person: User) -> bool:
+    """A person's details for the reports, by a manager; an erased person's stay empty."""
+    return can_edit_sensitive_data(actor) and not person.is_erased
 
 
 def can_see_sensitive_data(user: User) -> bool:

@@ -26,7 +26,7 @@ from sqlalchemy import JSON, String, Text, cast, delete, insert, or_, select, up
 
 from workbench.audit.models import erasure_redaction
 from workbench.audit.services import record
-from workbench.auth.models import User
+from workbench.auth.models import User, erased_email
 from workbench.errors import DomainError
 from workbench.extensions import db
 from workbench.privacy.catalogue import CATALOGUE, KEPT_FOR_LOANS, audit_events_about, related_ids, table
@@ -81,18 +81,9 @@ class ErasureConflict(DomainError):
     """The request was already carried out or cancelled (a double submit, a second manager)."""
 
 
-def placeholder_email(person_id: int) -> str:
-    """Unique and non-routable (the .invalid top-level domain is reserved, RFC 2606)."""
-    return f"erased-{person_id}@erased.invalid"
-
-
 def erased_name(person_id: int) -> str:
     """Stored, so in no one language: pages show it as it is."""
     return f"Erased person #{person_id}"
-
-
-def is_erased(person: User) -> bool:
-    return person.email == placeholder_email(person.id)
 
 
 def open_request(person: User) -> ErasureRequest | None:
@@ -123,7 +114,7 @@ def request_erasure(person: User, *, reason: str, requested_on: date, actor: Use
         raise DomainError({"reason": _("Choose a reason from the list.")})
     if requested_on > utcnow().date():
         raise DomainError({"requested_on": _("The request cannot be dated in the future.")})
-    if is_erased(person):
+    if person.is_erased:
         raise ErasureConflict({"": _("This person was already erased.")})
     if person.id == actor.id:
         raise DomainError({"": _("Another manager records and carries out the erasure of your own account.")})
@@ -449,7 +440,7 @@ def _escape(text: str) -> str:
 def _anonymise(person: User, *, keep_name: bool) -> None:
     users = table("users")
     values: dict[str, Any] = {
-        "email": placeholder_email(person.id),
+        "email": erased_email(person.id),
         "phone": None,
         "country": None,
         "gender": None,

@@ -47,11 +47,8 @@ def export(user_id: int):
     # to PDF (pure, a second or two each) runs as the ZIP streams out.
     pages = {plan_id: _printable(plan_id) for plan_id in plans_of(document)}
     url_root, static_folder = request.url_root, current_app.static_folder or ""
-    response = download(b"", "application/zip", f"person-{person.id}.zip")
-    response.response = person_zip(
-        document, lambda plan_id: exports.plan_pdf(pages[plan_id], url_root, static_folder)
-    )
-    return response
+    parts = person_zip(document, lambda plan_id: exports.plan_pdf(pages[plan_id], url_root, static_folder))
+    return download(parts, "application/zip", f"person-{person.id}.zip")
 
 
 @bp.post("/programme/people/<int:user_id>/data-protection/erasure")
@@ -143,7 +140,7 @@ def _render(
     return render(
         "privacy/person_data.html",
         person=person,
-        erased=erasure.is_erased(person),
+        erased=person.is_erased,
         pending=erasure.open_request(person),
         requests=erasure.requests_of(person),
         has_loan=erasure.has_loan(person),

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from workbench.audit.services import events_for
 from workbench.auth import services as accounts
 from workbench.auth.models import RoleGrant, User
-from workbench.auth.permissions import can_change_active, can_edit_sensitive_data, can_issue_reset
+from workbench.auth.permissions import can_change_active, can_edit_profile_of, can_issue_reset
 from workbench.auth.profile import profile_digest
 from workbench.auth.roles import ROLE_GROUP_LABELS, Role
 from workbench.errors import DomainError
@@ -250,7 +250,7 @@ def set_roles(user_id: int):
 def set_profile(user_id: int):
     """The person's country of origin, gender and protection status, for the programme's reports."""
     person = db.get_or_404(User, user_id)
-    if not can_edit_sensitive_data(current_user):
+    if not can_edit_profile_of(current_user, person):
         abort(403)
     form = _profile_form(person, stored=False)
     if form.validate_on_submit():

@@ -6,6 +6,7 @@ its fragments never drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, render_template, request
@@ -24,8 +25,9 @@ def render(template_name: str, fragment: str | None = None, **context: Any) -> s
     return render_template(template_name, **context)
 
 
-def download(content: bytes, mimetype: str, filename: str) -> Response:
-    """A file to save (CSV, XLSX, PDF) under `filename`, never kept by a cache."""
+def download(content: bytes | Iterable[bytes], mimetype: str, filename: str) -> Response:
+    """A file to save (CSV, XLSX, PDF, ZIP) under `filename`, never kept by a cache. `content` is the file, or
+    its parts as they are made: then the response streams them, without a length."""
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
